@@ -1,0 +1,73 @@
+package data
+
+import (
+	"fmt"
+	"math"
+)
+
+// MinMax scales values linearly into [0, 1], the form of scikit-learn's MinMaxScaler with
+// its default feature_range (0, 1) that the tutorial uses:
+//
+//	scaled = (v - Min) / (Max - Min)
+//	v      = scaled*(Max - Min) + Min
+//
+// Fit it on the training closes only (train.X and train.Y) so that nothing from the
+// validation period leaks into training; validation values may then fall outside [0, 1].
+type MinMax struct {
+	Min, Max float64
+}
+
+// FitMinMax returns the range of values. It fails when values is empty, holds a NaN or an
+// infinity, or is constant (Max == Min leaves nothing to scale by).
+func FitMinMax(values []float64) (MinMax, error) {
+	if len(values) == 0 {
+		return MinMax{}, fmt.Errorf("min-max scaling: no values to fit: pass at least two different values")
+	}
+	m := MinMax{Min: values[0], Max: values[0]}
+	for i, v := range values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return MinMax{}, fmt.Errorf("min-max scaling: value %d is %v: remove non-finite values before fitting", i, v)
+		}
+		m.Min = math.Min(m.Min, v)
+		m.Max = math.Max(m.Max, v)
+	}
+	if m.Max == m.Min {
+		return MinMax{}, fmt.Errorf("min-max scaling: all %d values are %v, so there is no range to scale by: use a series whose prices move", len(values), m.Min)
+	}
+	if math.IsInf(m.Max-m.Min, 0) {
+		return MinMax{}, fmt.Errorf("min-max scaling: range %v to %v overflows float64: rescale the values first", m.Min, m.Max)
+	}
+	return m, nil
+}
+
+// Scale returns (v - Min) / (Max - Min).
+func (m MinMax) Scale(v float64) float64 {
+	return (v - m.Min) / (m.Max - m.Min)
+}
+
+// Unscale returns v*(Max - Min) + Min, the inverse of Scale.
+func (m MinMax) Unscale(v float64) float64 {
+	return v*(m.Max-m.Min) + m.Min
+}
+
+// ScaleTo writes Scale(src[i]) into dst[i]. dst and src may be the same slice; it panics
+// when their lengths differ.
+func (m MinMax) ScaleTo(dst, src []float64) {
+	if len(dst) != len(src) {
+		panic("data: ScaleTo: dst and src lengths differ")
+	}
+	for i, v := range src {
+		dst[i] = m.Scale(v)
+	}
+}
+
+// UnscaleTo writes Unscale(src[i]) into dst[i]. dst and src may be the same slice; it
+// panics when their lengths differ.
+func (m MinMax) UnscaleTo(dst, src []float64) {
+	if len(dst) != len(src) {
+		panic("data: UnscaleTo: dst and src lengths differ")
+	}
+	for i, v := range src {
+		dst[i] = m.Unscale(v)
+	}
+}

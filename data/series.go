@@ -1,0 +1,128 @@
+package data
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Candle is one price candle. Prices are in the quote currency (USDT per BTC for the
+// shipped file); Volume is whatever the file's volume column holds (USDT for Poloniex).
+type Candle struct {
+	Time                           int64 // unix seconds UTC, candle start
+	Open, High, Low, Close, Volume float64
+}
+
+// Series is a time-ordered run of candles read from one source.
+type Series struct {
+	Source  string // file name for messages
+	Candles []Candle
+	Period  int64 // seconds, the most common spacing between candles; 0 for fewer than two
+}
+
+// Closes returns the close prices, in time order, in a new slice.
+func (s *Series) Closes() []float64 {
+	c := make([]float64, len(s.Candles))
+	for i := range s.Candles {
+		c[i] = s.Candles[i].Close
+	}
+	return c
+}
+
+// Options control how a file is read.
+type Options struct {
+	// Columns names the fields of a header-less file, in order (the --columns flag).
+	// When set, the first line is data. Names not recognised are ignored.
+	Columns []string
+
+	// Fill is "" to keep gaps, or "previous" to fill every missing period with a flat
+	// candle at the previous close and zero volume, the way Poloniex writes periods
+	// without trades.
+	Fill string
+
+	// DropBad drops bad rows (unparseable, missing close, high < low, close outside
+	// [low, high], a price <= 0) and counts them by reason, instead of failing.
+	DropBad bool
+}
+
+// FillPrevious is the Options.Fill value that fills gaps with the previous close.
+const FillPrevious = "previous"
+
+// Gap is a run of missing periods: Missing candles are absent after the candle at After.
+type Gap struct {
+	After   int64 // unix seconds of the last candle before the gap
+	Missing int   // periods missing
+}
+
+// Report says what reading a source found.
+type Report struct {
+	Source     string
+	Rows       int            // candles kept from the file (not counting Filled)
+	Dropped    int            // bad rows dropped under Options.DropBad
+	DroppedBy  map[string]int // Dropped by reason
+	First      int64          // unix seconds of the first candle
+	Last       int64          // unix seconds of the last candle
+	Period     int64          // seconds, the most common spacing
+	Gaps       []Gap          // missing periods, in time order
+	Duplicates int            // exact duplicate rows dropped
+	Filled     int            // flat candles added by Options.Fill "previous"
+}
+
+// Missing returns the number of missing periods over all gaps.
+func (r *Report) Missing() int {
+	n := 0
+	for _, g := range r.Gaps {
+		n += g.Missing
+	}
+	return n
+}
+
+// String gives a short human report on one line: rows, span, period, gaps and dropped rows.
+func (r *Report) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d rows", r.Source, r.Rows)
+	if r.Rows > 0 {
+		fmt.Fprintf(&b, ", %s to %s UTC", fmtTime(r.First), fmtTime(r.Last))
+	}
+	if r.Period > 0 {
+		fmt.Fprintf(&b, ", period %s", time.Duration(r.Period)*time.Second)
+	}
+
+	switch len(r.Gaps) {
+	case 0:
+		b.WriteString(", no gaps")
+	default:
+		big := r.Gaps[0]
+		for _, g := range r.Gaps {
+			if g.Missing > big.Missing {
+				big = g
+			}
+		}
+		fmt.Fprintf(&b, ", %d gaps (%d missing periods, largest %d after %s)",
+			len(r.Gaps), r.Missing(), big.Missing, fmtTime(big.After))
+	}
+	if r.Filled > 0 {
+		fmt.Fprintf(&b, ", %d filled with the previous close", r.Filled)
+	}
+	if r.Duplicates > 0 {
+		fmt.Fprintf(&b, ", %d exact duplicates dropped", r.Duplicates)
+	}
+
+	if r.Dropped > 0 {
+		reasons := make([]string, 0, len(r.DroppedBy))
+		for k := range r.DroppedBy {
+			reasons = append(reasons, k)
+		}
+		sort.Strings(reasons)
+		for i, k := range reasons {
+			reasons[i] = fmt.Sprintf("%s: %d", k, r.DroppedBy[k])
+		}
+		fmt.Fprintf(&b, ", %d bad rows dropped (%s)", r.Dropped, strings.Join(reasons, ", "))
+	}
+	return b.String()
+}
+
+func fmtTime(t int64) string {
+	return time.Unix(t, 0).UTC().Format("2006-01-02 15:04")
+}

@@ -1,0 +1,117 @@
+package data
+
+import (
+	"fmt"
+	"math"
+)
+
+// Windows holds N windows of consecutive closes: In inputs followed by Out targets.
+// Values are raw closes; scale them with a MinMax fitted on the training windows.
+type Windows struct {
+	In, Out int
+	X       []float64 // (N, In) inputs
+	Y       []float64 // (N, Out) targets, the Out closes right after the inputs
+	Start   []int     // (N) index in the series of each window's first input candle
+}
+
+// Len returns the number of windows N.
+func (w *Windows) Len() int { return len(w.Start) }
+
+// Split makes windows of in inputs followed by out targets, every stride candles (stride =
+// in+out gives the tutorial's non-overlapping windows), splits them in time order so that
+// about trainFrac of the windows train and the rest validate, and guarantees no validation
+// window shares any candle with a training window (windows straddling the cut are dropped).
+// It also never lets a window span a gap in the series (when gaps are kept).
+//
+// Windows start at the first candle of every gap-free run and then every stride candles;
+// for a series without gaps the starts are 0, S, 2S, ... The first floor(trainFrac*N)
+// windows train, as the tutorial's int(0.8 * N) does, but at least one and at most N-1.
+// Validation starts with the first window that begins after the last training window ends.
+//
+// Split fails, with a message that starts with the series' Source, when the sizes are not
+// positive, trainFrac is not in (0, 1), the series is shorter than one window, or too short
+// to leave a validation window.
+func Split(s *Series, in, out, stride int, trainFrac float64) (train, val *Windows, err error) {
+	src := s.Source
+	if src == "" {
+		src = "series"
+	}
+	if in <= 0 || out <= 0 || stride <= 0 {
+		return nil, nil, fmt.Errorf("%s: window of %d inputs, %d targets, stride %d: all three must be at least 1", src, in, out, stride)
+	}
+	if in > math.MaxInt32 || out > math.MaxInt32 {
+		return nil, nil, fmt.Errorf("%s: window of %d inputs and %d targets is too large: use at most %d of each", src, in, out, math.MaxInt32)
+	}
+	if !(trainFrac > 0 && trainFrac < 1) {
+		return nil, nil, fmt.Errorf("%s: training fraction %v is not between 0 and 1: use e.g. 0.8 for the tutorial's 80/20 split", src, trainFrac)
+	}
+	size := in + out
+
+	// Gap-free runs [lo, hi) of the series, and the window starts in each.
+	var starts []int
+	longest := 0
+	lo := 0
+	n := len(s.Candles)
+	for i := 1; i <= n; i++ {
+		if i < n && (s.Period <= 0 || s.Candles[i].Time-s.Candles[i-1].Time == s.Period) {
+			continue
+		}
+		longest = max(longest, i-lo)
+		for st := lo; st+size <= i; st += stride {
+			starts = append(starts, st)
+		}
+		lo = i
+	}
+
+	if len(starts) == 0 {
+		if longest == n {
+			return nil, nil, fmt.Errorf("%s: %d rows, but one window needs %d (%d inputs + %d targets): use a longer file",
+				src, n, size, in, out)
+		}
+		return nil, nil, fmt.Errorf("%s: the longest run without gaps has %d rows, but one window needs %d (%d inputs + %d targets): fill the gaps (--fill previous) or use a longer file",
+			src, longest, size, in, out)
+	}
+	if len(starts) < 2 {
+		return nil, nil, fmt.Errorf("%s: %d rows make only 1 window of %d (%d inputs + %d targets), and a split needs one to train and one to validate: use a longer file",
+			src, n, size, in, out)
+	}
+
+	// The cut: the tutorial's int(trainFrac * N), kept inside [1, N-1]. The small
+	// epsilon keeps 0.3*10 from flooring to 2 on float rounding.
+	nTrain := int(trainFrac*float64(len(starts)) + 1e-9)
+	nTrain = min(max(nTrain, 1), len(starts)-1)
+	end := starts[nTrain-1] + size // first candle after the last training window
+	v := nTrain
+	for v < len(starts) && starts[v] < end {
+		v++
+	}
+	if v == len(starts) {
+		return nil, nil, fmt.Errorf("%s: %d windows of %d candles every %d: none is left for validation once windows overlapping the %d training windows are dropped: use a longer file, a larger stride or a smaller training fraction",
+			src, len(starts), size, stride, nTrain)
+	}
+
+	train = makeWindows(s, in, out, starts[:nTrain])
+	val = makeWindows(s, in, out, starts[v:])
+	return train, val, nil
+}
+
+func makeWindows(s *Series, in, out int, starts []int) *Windows {
+	w := &Windows{
+		In:    in,
+		Out:   out,
+		X:     make([]float64, len(starts)*in),
+		Y:     make([]float64, len(starts)*out),
+		Start: append([]int(nil), starts...),
+	}
+	for n, st := range starts {
+		x := w.X[n*in : (n+1)*in]
+		for i := range x {
+			x[i] = s.Candles[st+i].Close
+		}
+		y := w.Y[n*out : (n+1)*out]
+		for i := range y {
+			y[i] = s.Candles[st+in+i].Close
+		}
+	}
+	return w
+}
