@@ -1,0 +1,105 @@
+package optim
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/seqnn/seqnn/kernels"
+)
+
+// Float is the element type of the tensors an optimizer updates.
+type Float = kernels.Float
+
+// Form selects where an optimizer puts its bias corrections and epsilon.
+type Form int
+
+const (
+	// Keras is Keras 2.1.1's Adam: the corrections scale the learning rate and epsilon is
+	// added to √v.
+	Keras Form = iota
+	// PyTorch is torch.optim.Adam: the corrections scale m and v, and epsilon is added
+	// to √v̂.
+	PyTorch
+)
+
+func (f Form) String() string {
+	switch f {
+	case Keras:
+		return "keras"
+	case PyTorch:
+		return "pytorch"
+	}
+	return fmt.Sprintf("Form(%d)", int(f))
+}
+
+// AdamConfig holds Adam's hyperparameters.
+type AdamConfig struct {
+	LR, Beta1, Beta2, Epsilon float64
+	Form                      Form
+}
+
+// DefaultAdam returns Keras 2.1.1's defaults: lr 0.001, β₁ 0.9, β₂ 0.999, epsilon 1e-8
+// (later Keras versions take epsilon from K.epsilon(), 1e-7), in the Keras form.
+func DefaultAdam() AdamConfig {
+	return AdamConfig{LR: 0.001, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8}
+}
+
+// Adam is the Adam optimizer (Kingma & Ba, 2015). With t = Step after the increment,
+// c₁ = 1-β₁ᵗ and c₂ = 1-β₂ᵗ, each step applies per entry
+//
+//	m = β₁ m + (1-β₁) g
+//	v = β₂ v + (1-β₂) g²
+//
+// and then, in the Keras 2.1.1 form (keras/optimizers.py, Adam.get_updates),
+//
+//	lr_t = lr · √c₂ / c₁,   p = p - lr_t · m / (√v + ε)
+//
+// or, in the PyTorch form (torch.optim.Adam),
+//
+//	m̂ = m / c₁,  v̂ = v / c₂,   p = p - lr · m̂ / (√v̂ + ε).
+//
+// The scalar factors are computed in float64; the per-entry arithmetic runs in T.
+// Step, M and V are exported so that a checkpoint can save and restore them.
+type Adam[T Float] struct {
+	Config AdamConfig
+	Step   int
+	M, V   [][]T // first and second moments, shaped like the parameters
+}
+
+// NewAdam returns an optimizer for tensors shaped like params, with zero moments.
+func NewAdam[T kernels.Float](cfg AdamConfig, params [][]T) *Adam[T] {
+	a := &Adam[T]{Config: cfg, M: make([][]T, len(params)), V: make([][]T, len(params))}
+	for i, p := range params {
+		a.M[i] = make([]T, len(p))
+		a.V[i] = make([]T, len(p))
+	}
+	return a
+}
+
+// Update increments Step and applies one Adam step to every tensor params[i] with
+// gradient grads[i]. It panics if the lists do not match the shapes given to NewAdam.
+func (a *Adam[T]) Update(params, grads [][]T) {
+	if len(params) != len(a.M) || len(grads) != len(a.M) {
+		panic(fmt.Sprintf("optim: Adam.Update: %d params and %d grads, want %d",
+			len(params), len(grads), len(a.M)))
+	}
+	a.Step++
+	c := a.Config
+	t := float64(a.Step)
+	c1 := 1 - math.Pow(c.Beta1, t)
+	c2 := 1 - math.Pow(c.Beta2, t)
+
+	var alpha, vScale float64
+	switch c.Form {
+	case Keras:
+		alpha, vScale = c.LR*math.Sqrt(c2)/c1, 1
+	case PyTorch:
+		alpha, vScale = c.LR/c1, math.Sqrt(c2)
+	default:
+		panic(fmt.Sprintf("optim: Adam.Update: unknown %v", c.Form))
+	}
+	for i, p := range params {
+		kernels.Adam(p, grads[i], a.M[i], a.V[i], c.Beta1, c.Beta2, alpha, vScale,
+			c.Epsilon)
+	}
+}
