@@ -2,7 +2,6 @@ package data
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 )
@@ -110,15 +109,7 @@ func (r *Report) String() string {
 	}
 
 	if r.Dropped > 0 {
-		reasons := make([]string, 0, len(r.DroppedBy))
-		for k := range r.DroppedBy {
-			reasons = append(reasons, k)
-		}
-		sort.Strings(reasons)
-		for i, k := range reasons {
-			reasons[i] = fmt.Sprintf("%s: %d", k, r.DroppedBy[k])
-		}
-		fmt.Fprintf(&b, ", %d bad rows dropped (%s)", r.Dropped, strings.Join(reasons, ", "))
+		fmt.Fprintf(&b, ", %d bad rows dropped (%s)", r.Dropped, dropReasons(r.DroppedBy))
 	}
 	return b.String()
 }

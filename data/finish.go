@@ -1,0 +1,102 @@
+package data
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// maxFill bounds the candles Options.Fill may add, so that two far-apart timestamps
+// cannot make the reader allocate without end.
+const maxFill = 10_000_000
+
+// finish sorts the rows, drops exact duplicates, finds the period and the gaps, fills them
+// when asked, and completes the report.
+func (rd *reader) finish() (*Series, error) {
+	rep := rd.rep
+	if len(rd.rows) == 0 {
+		if rep.Dropped > 0 {
+			return nil, rd.errorf(0, "all %d rows are bad and were dropped (%s): check the file's columns and values",
+				rep.Dropped, dropReasons(rep.DroppedBy))
+		}
+		return nil, rd.errorf(0, "no candles after the header: the file holds no data rows")
+	}
+
+	// Sort by time, keeping file order among equal times.
+	rows := rd.rows
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].t < rows[j].t })
+
+	// Drop exact duplicates; the same time with other values is an error.
+	kept := rows[:1]
+	for _, r := range rows[1:] {
+		prev := &kept[len(kept)-1]
+		if r.t != prev.t {
+			kept = append(kept, r)
+			continue
+		}
+		if r.v != prev.v || r.has != prev.has {
+			return nil, fmt.Errorf("%s %ss %d and %d: two different candles at %s UTC (%d): remove one of them",
+				rd.src, rd.loc, prev.line, r.line, fmtTime(r.t), r.t)
+		}
+		rep.Duplicates++
+	}
+	rows = kept
+
+	// The period is the most common spacing; ties go to the shorter one.
+	count := map[int64]int{}
+	for i := 1; i < len(rows); i++ {
+		count[rows[i].t-rows[i-1].t]++
+	}
+	var period int64
+	for d, c := range count {
+		if c > count[period] || c == count[period] && d < period {
+			period = d
+		}
+	}
+
+	// Gaps: spacings longer than the period. A spacing that is not a multiple of the
+	// period counts the partial period as missing too.
+	filled := 0
+	for i := 1; i < len(rows); i++ {
+		d := rows[i].t - rows[i-1].t
+		if d <= period {
+			continue
+		}
+		missing := (d+period-1)/period - 1
+		rep.Gaps = append(rep.Gaps, Gap{After: rows[i-1].t, Missing: int(missing)})
+		filled += int(missing)
+		if rd.opt.Fill == FillPrevious && filled > maxFill {
+			return nil, rd.errorf(rows[i].line, "filling the gap of %d periods before this %s would add more than %d candles: check the timestamps, or keep the gaps",
+				missing, rd.loc, maxFill)
+		}
+	}
+
+	candles := make([]Candle, 0, len(rows))
+	for i := range rows {
+		if rd.opt.Fill == FillPrevious && i > 0 {
+			c := candles[len(candles)-1].Close
+			for t := rows[i-1].t + period; t < rows[i].t; t += period {
+				candles = append(candles, Candle{Time: t, Open: c, High: c, Low: c, Close: c})
+				rep.Filled++
+			}
+		}
+		candles = append(candles, rows[i].candle())
+	}
+
+	rep.Rows = len(rows)
+	rep.First, rep.Last = rows[0].t, rows[len(rows)-1].t
+	rep.Period = period
+	return &Series{Source: rd.src, Candles: candles, Period: period}, nil
+}
+
+func dropReasons(by map[string]int) string {
+	keys := make([]string, 0, len(by))
+	for k := range by {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		keys[i] = fmt.Sprintf("%s: %d", k, by[k])
+	}
+	return strings.Join(keys, ", ")
+}
