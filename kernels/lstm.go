@@ -1,0 +1,140 @@
+package kernels
+
+import "fmt"
+
+// The LSTM gate arithmetic of one time step. A layer (nn.LSTM) projects the inputs of all
+// steps with one matrix product before its loop, adds h_{t-1} U with one product per step,
+// and calls these kernels for the elementwise rest.
+//
+// Gate order and equations follow Keras 2.1.1 (keras/layers/recurrent.py, LSTMCell):
+// columns of the (B, 4H) gate block are i, f, c, o, each H wide, and with ra the recurrent
+// activation (Keras default hard_sigmoid; PyTorch and cuDNN use sigmoid) and act the
+// activation (tanh):
+//
+//	z = x_t W + h_{t-1} U + b                        (B, 4H), pre-activations
+//	i = ra(z_i)   f = ra(z_f)   g = act(z_c)   o = ra(z_o)
+//	c_t = f⊙c_{t-1} + i⊙g
+//	h_t = o⊙act(c_t)
+//
+// PyTorch orders its gates i, f, g, o as well, but stores weights transposed (4H, F) and
+// keeps two biases, b_ih + b_hh, where Keras has one.
+
+// LSTMGatesForward finishes one step: on entry gates holds x_t W + h_{t-1} U without the
+// bias; on return it holds the activations (i, f, g, o), and c, actC = act(c_t) and h are
+// written. gates, actC and cPrev are what LSTMGatesBackward needs.
+//
+//	gates (B, 4H)   c, actC, h, cPrev (B, H)   bias (4H)
+func LSTMGatesForward[T Float](gates, c, actC, h []T, cPrev, bias []T, B, H int,
+	ra, act Activation) {
+	checkMin("LSTMGatesForward", "gates", len(gates), B*4*H)
+	checkMin("LSTMGatesForward", "c", len(c), B*H)
+	checkMin("LSTMGatesForward", "actC", len(actC), B*H)
+	checkMin("LSTMGatesForward", "h", len(h), B*H)
+	checkMin("LSTMGatesForward", "cPrev", len(cPrev), B*H)
+	checkMin("LSTMGatesForward", "bias", len(bias), 4*H)
+	bi, bf, bc, bo := bias[:H], bias[H:2*H], bias[2*H:3*H], bias[3*H:4*H]
+
+	for b := range B {
+		g := gates[b*4*H : (b+1)*4*H]
+		gi, gf, gc, gO := g[:H], g[H:2*H], g[2*H:3*H], g[3*H:4*H]
+		cb, ab, hb, cp := c[b*H:(b+1)*H], actC[b*H:(b+1)*H], h[b*H:(b+1)*H], cPrev[b*H:(b+1)*H]
+		for j := range H {
+			i := Apply(ra, gi[j]+bi[j], 0)
+			f := Apply(ra, gf[j]+bf[j], 0)
+			cc := Apply(act, gc[j]+bc[j], 0)
+			o := Apply(ra, gO[j]+bo[j], 0)
+			gi[j], gf[j], gc[j], gO[j] = i, f, cc, o
+
+			ct := f*cp[j] + i*cc
+			a := Apply(act, ct, 0)
+			cb[j], ab[j], hb[j] = ct, a, o*a
+		}
+	}
+}
+
+// LSTMGatesBackward differentiates LSTMGatesForward. dh holds ∂L/∂h_t; dc holds ∂L/∂c_t
+// as far as later steps carry it (zero at the last step) and is overwritten with
+// ∂L/∂c_{t-1}. dgates receives ∂L/∂z, the gradient of the pre-activations, from which the
+// caller forms dW, dU, dbias and dx with matrix products, and dh_{t-1} = dz Uᵀ.
+//
+//	dc  += dh⊙o⊙act'(c_t)                        from h_t = o⊙act(c_t)
+//	dz_o = dh⊙act(c_t)⊙ra'(o)
+//	dz_i = dc⊙g⊙ra'(i)   dz_f = dc⊙c_{t-1}⊙ra'(f)   dz_c = dc⊙i⊙act'(g)
+//	dc_{t-1} = dc⊙f                              from c_t = f⊙c_{t-1} + i⊙g
+//
+// Derivatives are taken from the outputs (see Deriv). Shapes as in LSTMGatesForward;
+// dgates (B, 4H), dc and dh (B, H).
+func LSTMGatesBackward[T Float](dgates, dc []T, dh, gates, cPrev, actC []T, B, H int,
+	ra, act Activation) {
+	checkMin("LSTMGatesBackward", "dgates", len(dgates), B*4*H)
+	checkMin("LSTMGatesBackward", "dc", len(dc), B*H)
+	checkMin("LSTMGatesBackward", "dh", len(dh), B*H)
+	checkMin("LSTMGatesBackward", "gates", len(gates), B*4*H)
+	checkMin("LSTMGatesBackward", "cPrev", len(cPrev), B*H)
+	checkMin("LSTMGatesBackward", "actC", len(actC), B*H)
+
+	for b := range B {
+		g := gates[b*4*H : (b+1)*4*H]
+		gi, gf, gc, gO := g[:H], g[H:2*H], g[2*H:3*H], g[3*H:4*H]
+		d := dgates[b*4*H : (b+1)*4*H]
+		di, df, dcc, dO := d[:H], d[H:2*H], d[2*H:3*H], d[3*H:4*H]
+		dcb, dhb := dc[b*H:(b+1)*H], dh[b*H:(b+1)*H]
+		cp, ab := cPrev[b*H:(b+1)*H], actC[b*H:(b+1)*H]
+		for j := range H {
+			i, f, cc, o, a := gi[j], gf[j], gc[j], gO[j], ab[j]
+			dct := dcb[j] + dhb[j]*o*Deriv(act, a, 0)
+			dO[j] = dhb[j] * a * Deriv(ra, o, 0)
+			di[j] = dct * cc * Deriv(ra, i, 0)
+			df[j] = dct * cp[j] * Deriv(ra, f, 0)
+			dcc[j] = dct * i * Deriv(act, cc, 0)
+			dcb[j] = dct * f
+		}
+	}
+}
+
+// Serial tiles for GemmSerial. gonum's Gemm splits C into 64×64 blocks and starts
+// goroutines (allocating a channel and their stacks) once C has 4 or more of them; a tile
+// of at most 64 rows and 192 columns has 3 and runs serially in gonum's vector code.
+const (
+	serialRows = 64
+	serialCols = 192
+)
+
+// GemmSerial computes the same product as Gemm,
+//
+//	C = alpha * op(A) * op(B) + beta * C,
+//
+// by calling Gemm on tiles of C small enough that gonum computes each on the calling
+// goroutine. Recurrent layers use it for their per-step products, (B, H) × (H, 4H), whose
+// few microseconds of work a goroutine start-up would dominate, and for their whole-
+// sequence products, so that Forward and Backward allocate nothing.
+func GemmSerial[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int,
+	b []T, ldb int, beta T, c []T, ldc int) {
+	if m <= serialRows && n <= serialCols || k == 0 {
+		Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	for i := 0; i < m; i += serialRows {
+		ai := a[i*lda:] // rows i.. of A
+		if transA {
+			ai = a[i:] // columns i.. of A
+		}
+		for j := 0; j < n; j += serialCols {
+			bj := b[j:]
+			if transB {
+				bj = b[j*ldb:]
+			}
+			Gemm(transA, transB, min(serialRows, m-i), min(serialCols, n-j), k,
+				alpha, ai, lda, bj, ldb, beta, c[i*ldc+j:], ldc)
+		}
+	}
+}
+
+// checkMin panics unless a buffer holds at least want values: a caller passed a slice too
+// short for the sizes given.
+func checkMin(op, name string, have, want int) {
+	if have < want {
+		panic(fmt.Sprintf("kernels: %s: %s has %d values, want at least %d",
+			op, name, have, want))
+	}
+}
