@@ -1,0 +1,65 @@
+package data
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+func TestMinMax(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	v := make([]float64, 257)
+	for i := range v {
+		v[i] = 99 + 2900*rng.Float64()
+	}
+	m, err := FitMinMax(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	scaled := make([]float64, len(v))
+	m.ScaleTo(scaled, v)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range scaled {
+		lo, hi = math.Min(lo, s), math.Max(hi, s)
+	}
+	if lo != 0 || hi != 1 {
+		t.Errorf("scaled range [%v, %v], want [0, 1]", lo, hi)
+	}
+
+	// Round trip: a few ulps of the price range (3000 * 2^-52 ~ 7e-13).
+	back := make([]float64, len(v))
+	m.UnscaleTo(back, scaled)
+	for i := range v {
+		if math.Abs(back[i]-v[i]) > 1e-11 {
+			t.Fatalf("value %d: %v -> %v -> %v", i, v[i], scaled[i], back[i])
+		}
+	}
+
+	// The sklearn form on a hand-checked case.
+	m = MinMax{Min: 100, Max: 300}
+	if m.Scale(150) != 0.25 || m.Unscale(0.25) != 150 || m.Scale(400) != 1.5 {
+		t.Errorf("Scale(150) %v, Unscale(0.25) %v, Scale(400) %v; want 0.25, 150, 1.5", m.Scale(150), m.Unscale(0.25), m.Scale(400))
+	}
+}
+
+func TestFitMinMaxErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		v    []float64
+		err  string
+	}{
+		{"constant", []float64{225, 225, 225}, "all 3 values are 225, so there is no range to scale by"},
+		{"one value", []float64{225}, "all 1 values are 225"},
+		{"empty", nil, "no values to fit"},
+		{"nan", []float64{1, math.NaN(), 2}, "value 1 is NaN"},
+		{"inf", []float64{1, math.Inf(-1)}, "value 1 is -Inf"},
+		{"overflow", []float64{-math.MaxFloat64, math.MaxFloat64}, "overflows float64"},
+	} {
+		_, err := FitMinMax(tc.v)
+		if err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.err)
+		}
+	}
+}
