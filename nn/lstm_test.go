@@ -350,20 +350,24 @@ func TestLSTMZeroAllocs(t *testing.T) {
 	}
 }
 
-func BenchmarkLSTM(b *testing.B) {
-	l := NewLSTM[float32](benchH)
+func BenchmarkLSTM(b *testing.B) { benchRecurrent(b, NewLSTM[float32](benchH)) }
+
+// benchRecurrent times one float32 Forward and Backward at the benchmark size.
+func benchRecurrent(b *testing.B, l Layer[float32]) {
 	if _, err := l.Build(Shape{benchT, benchF}, benchB, rand.New(rand.NewPCG(1, 2))); err != nil {
 		b.Fatal(err)
 	}
-	x := randSlice(rand.New(rand.NewPCG(1, 1)), benchB*benchT*benchF, -1, 1)
-	x32 := make([]float32, len(x))
-	for i, v := range x {
-		x32[i] = float32(v)
+	x := make([]float32, benchB*benchT*benchF)
+	for i, v := range randSlice(rand.New(rand.NewPCG(1, 1)), len(x), -1, 1) {
+		x[i] = float32(v)
 	}
 	y, dy, dx := make([]float32, benchB*benchH), make([]float32, benchB*benchH), make([]float32, len(x))
+	for i := range dy {
+		dy[i] = 1
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		l.Forward(y, x32, benchB)
+		l.Forward(y, x, benchB)
 		l.Backward(dx, dy, benchB)
 	}
 }
