@@ -19,7 +19,7 @@ import (
 //	err = ‖a - n‖₂ / max(‖a‖₂, ‖n‖₂, 1e-12)
 //
 // between the analytic a and numeric n gradients, which must not exceed gradTol. Why 1e-6:
-// the central difference's truncation error is O(h²·f''') ≈ 1e-10 and its rounding error
+// the central difference's truncation error is O(h²·f‴) ≈ 1e-10 and its rounding error
 // O(ε·|L|/h) ≈ 1e-11 for the |L| ≈ 1 these tests use, so a correct backward pass lands
 // near 1e-9, while a wrong term (a missing factor, a transposed index) gives errors of
 // order 1e-2 or more.
