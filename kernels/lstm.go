@@ -115,14 +115,18 @@ func GemmSerial[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda i
 		return
 	}
 	for i := 0; i < m; i += serialRows {
-		ai := a[i*lda:] // rows i.. of A
+		var ai []T
 		if transA {
 			ai = a[i:] // columns i.. of A
+		} else {
+			ai = a[i*lda:] // rows i.. of A
 		}
 		for j := 0; j < n; j += serialCols {
-			bj := b[j:]
+			var bj []T
 			if transB {
-				bj = b[j*ldb:]
+				bj = b[j*ldb:] // rows j.. of B
+			} else {
+				bj = b[j:] // columns j.. of B
 			}
 			Gemm(transA, transB, min(serialRows, m-i), min(serialCols, n-j), k,
 				alpha, ai, lda, bj, ldb, beta, c[i*ldc+j:], ldc)
