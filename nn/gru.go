@@ -81,7 +81,8 @@ func (l *GRU[T]) Kind() string { return "gru" }
 // from rng in the order kernel, recurrent_kernel, and sizes every buffer for batches of
 // up to maxB. The output shape is (H).
 func (l *GRU[T]) Build(in Shape, maxB int, rng *rand.Rand) (Shape, error) {
-	if err := checkRecurrent(in, l.Units, maxB, l.RecurrentActivation, l.Activation); err != nil {
+	err := checkRecurrent(in, l.Units, maxB, l.RecurrentActivation, l.Activation)
+	if err != nil {
 		return nil, err
 	}
 	steps, F, H := in[0], in[1], l.Units

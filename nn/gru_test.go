@@ -167,11 +167,15 @@ func TestGRULargeInputs(t *testing.T) {
 
 func TestGRUZeroAllocs(t *testing.T) {
 	for _, resetAfter := range []bool{false, true} {
-		if n := allocsPerStep(t, newTestGRU[float32](benchH, kernels.HardSigmoid, resetAfter)); n != 0 {
-			t.Errorf("float32, resetAfter=%v: %g allocations per Forward+Backward", resetAfter, n)
+		l32 := newTestGRU[float32](benchH, kernels.HardSigmoid, resetAfter)
+		if n := allocsPerStep(t, l32); n != 0 {
+			t.Errorf("float32, resetAfter=%v: %g allocations per Forward+Backward",
+				resetAfter, n)
 		}
-		if n := allocsPerStep(t, newTestGRU[float64](benchH, kernels.Sigmoid, resetAfter)); n != 0 {
-			t.Errorf("float64, resetAfter=%v: %g allocations per Forward+Backward", resetAfter, n)
+		l64 := newTestGRU[float64](benchH, kernels.Sigmoid, resetAfter)
+		if n := allocsPerStep(t, l64); n != 0 {
+			t.Errorf("float64, resetAfter=%v: %g allocations per Forward+Backward",
+				resetAfter, n)
 		}
 	}
 }

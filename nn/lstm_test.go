@@ -71,7 +71,8 @@ func TestLSTMGradient(t *testing.T) {
 
 // lstmReference is the Keras 2.1.1 LSTM written out for one sample, straight from the
 // equations in LSTM's doc comment, with weights indexed in Keras layout.
-func lstmReference(x []float64, T, F, H int, W, U, b []float64, ra, act kernels.Activation) []float64 {
+func lstmReference(x []float64, T, F, H int, W, U, b []float64,
+	ra, act kernels.Activation) []float64 {
 	h, c := make([]float64, H), make([]float64, H)
 	for t := range T {
 		z := make([]float64, 4*H)
@@ -219,7 +220,8 @@ func copyWeights[S, D Float](dst Layer[D], src Layer[S]) {
 
 // forward32And64 runs the same weights and input through a float64 and a float32 copy of
 // a layer and returns the largest difference of the outputs and of the input gradients.
-func forward32And64(t *testing.T, l64 Layer[float64], l32 Layer[float32], B, T, F int) (dy, dx float64) {
+func forward32And64(t *testing.T, l64 Layer[float64], l32 Layer[float32],
+	B, T, F int) (dy, dx float64) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(21, 22))
 	for _, l := range []interface {
@@ -361,7 +363,8 @@ func benchRecurrent(b *testing.B, l Layer[float32]) {
 	for i, v := range randSlice(rand.New(rand.NewPCG(1, 1)), len(x), -1, 1) {
 		x[i] = float32(v)
 	}
-	y, dy, dx := make([]float32, benchB*benchH), make([]float32, benchB*benchH), make([]float32, len(x))
+	y, dy, dx := make([]float32, benchB*benchH), make([]float32, benchB*benchH),
+		make([]float32, len(x))
 	for i := range dy {
 		dy[i] = 1
 	}
