@@ -41,7 +41,8 @@ func ParsePeriod(s string) (time.Duration, error) {
 	t := strings.TrimSpace(s)
 	d, ok := time.Duration(0), false
 	for _, iv := range intervals {
-		if strings.EqualFold(t, iv.name) || strings.EqualFold(t, iv.short) {
+		// "1M" is a month elsewhere, so short names are lower case only.
+		if strings.EqualFold(t, iv.name) || t == iv.short {
 			return iv.period, nil
 		}
 	}
