@@ -6,9 +6,10 @@ import (
 	"strings"
 )
 
-// maxFill bounds the candles Options.Fill may add, so that two far-apart timestamps
-// cannot make the reader allocate without end.
-const maxFill = 10_000_000
+// fillLimit bounds the candles Options.Fill may add to a file of rows candles, so that
+// two far-apart timestamps cannot make the reader allocate without end: ten per row read,
+// or 100,000, whichever is more.
+func fillLimit(rows int) int { return max(10*rows, 100_000) }
 
 // finish sorts the rows, drops exact duplicates, finds the period and the gaps, fills them
 // when asked, and completes the report.
@@ -65,9 +66,9 @@ func (rd *reader) finish() (*Series, error) {
 		missing := (d+period-1)/period - 1
 		rep.Gaps = append(rep.Gaps, Gap{After: rows[i-1].t, Missing: int(missing)})
 		filled += int(missing)
-		if rd.opt.Fill == FillPrevious && filled > maxFill {
-			return nil, rd.errorf(rows[i].line, "filling the gap of %d periods before this %s would add more than %d candles: check the timestamps, or keep the gaps",
-				missing, rd.loc, maxFill)
+		if rd.opt.Fill == FillPrevious && filled > fillLimit(len(rows)) {
+			return nil, rd.errorf(rows[i].line, "filling the gap of %d periods before this %s would add more than %d candles to %d rows: check the timestamps, or keep the gaps",
+				missing, rd.loc, fillLimit(len(rows)), len(rows))
 		}
 	}
 

@@ -92,7 +92,7 @@ func jsonCells(obj map[string]any, cells *[nFields]string, present *[nFields]boo
 		case string:
 			cells[f] = v
 		default:
-			return &badRow{reason: ReasonNumber, msg: fmt.Sprintf("%s %s is not a number or a string", key, quote(fmt.Sprint(v)))}
+			return &badRow{reason: ReasonNumber, msg: fmt.Sprintf("%s %s is not a number or a string", fieldNames[f], quote(fmt.Sprint(v)))}
 		}
 		present[f], rank[f] = true, k
 	}

@@ -89,7 +89,7 @@ func Read(r io.Reader, source string, opt Options) (*Series, *Report, error) {
 	text := bytes.TrimLeft(b, " \t\r\n")
 	if len(text) == 0 {
 		if len(opt.Columns) > 0 {
-			return nil, nil, fmt.Errorf("%s: empty file: expected rows of %s", source, strings.Join(opt.Columns, ","))
+			return nil, nil, fmt.Errorf("%s: empty file: expected rows of %s", source, quote(strings.Join(opt.Columns, ",")))
 		}
 		return nil, nil, fmt.Errorf("%s: empty file: expected a header line with at least date and close columns", source)
 	}
@@ -123,12 +123,17 @@ type reader struct {
 }
 
 // errorf formats an error about line (or record) n, or about the whole source for n <= 0.
+// Values from the file are quoted where they are formatted; as a last guard, line breaks
+// are escaped so that every message stays on one line.
 func (rd *reader) errorf(n int, format string, args ...any) error {
+	msg := oneLine.Replace(fmt.Sprintf(format, args...))
 	if n > 0 {
-		return fmt.Errorf("%s %s %d: %s", rd.src, rd.loc, n, fmt.Sprintf(format, args...))
+		return fmt.Errorf("%s %s %d: %s", rd.src, rd.loc, n, msg)
 	}
-	return fmt.Errorf("%s: %s", rd.src, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%s: %s", rd.src, msg)
 }
+
+var oneLine = strings.NewReplacer("\n", `\n`, "\r", `\r`)
 
 // bad drops a bad row under DropBad, or returns its error.
 func (rd *reader) bad(n int, b *badRow) error {

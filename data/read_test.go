@@ -190,6 +190,12 @@ func TestRead(t *testing.T) {
 			want: []Candle{{Time: 1499990400, Open: 2000, High: 2000, Low: 2000, Close: 2000, Volume: 13440},
 				{Time: 1500076800, Open: 2100, High: 2100, Low: 2100, Close: 2100, Volume: 2.5e6},
 				{Time: 1500163200, Open: 2200, High: 2200, Low: 2200, Close: 2200, Volume: 1e9}}},
+		{name: "investing.com daily, newest first",
+			in: "\"Date\",\"Price\",\"Open\",\"High\",\"Low\",\"Vol.\",\"Change %\"\n" +
+				"\"2017-12-31\",\"14,156.4\",\"12,629.8\",\"14,241.8\",\"12,435.8\",\"143.85K\",\"12.09%\"\n" +
+				"\"2017-12-30\",\"12,629.8\",\"14,398.0\",\"14,500.0\",\"12,000.0\",\"1.2M\",\"-12.28%\"\n",
+			want: []Candle{{Time: 1514592000, Open: 14398, High: 14500, Low: 12000, Close: 12629.8, Volume: 1.2e6},
+				{Time: 1514678400, Open: 12629.8, High: 14241.8, Low: 12435.8, Close: 14156.4, Volume: 143850}}},
 		{name: "suffix on a price",
 			in:  "date,close\n1500000000,2K\n",
 			err: `prices.csv line 2: close "2K" is not a number`},
@@ -321,7 +327,7 @@ func TestRead(t *testing.T) {
 		{name: "empty with columns",
 			in:  "\n \n",
 			opt: Options{Columns: []string{"date", "close"}},
-			err: "prices.csv: empty file: expected rows of date,close"},
+			err: `prices.csv: empty file: expected rows of "date,close"`},
 		{name: "bom only",
 			in:  "\xEF\xBB\xBF\r\n",
 			err: "prices.csv: empty file"},
