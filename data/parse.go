@@ -66,15 +66,15 @@ const fixBad = "fix the row, or skip bad rows with --drop-bad"
 
 // Reasons a row is dropped, the keys of Report.DroppedBy.
 const (
-	ReasonFields     = "wrong field count"
-	ReasonTime       = "bad time"
-	ReasonNoTime     = "missing time"
-	ReasonNumber     = "bad number"
-	ReasonNoClose    = "missing close"
-	ReasonHighLow    = "high < low"
-	ReasonOutside    = "price outside [low, high]"
-	ReasonNotPositve = "price <= 0"
-	ReasonVolume     = "volume < 0"
+	ReasonFields      = "wrong field count"
+	ReasonTime        = "bad time"
+	ReasonNoTime      = "missing time"
+	ReasonNumber      = "bad number"
+	ReasonNoClose     = "missing close"
+	ReasonHighLow     = "high < low"
+	ReasonOutside     = "price outside [low, high]"
+	ReasonNotPositive = "price <= 0"
+	ReasonVolume      = "volume < 0"
 )
 
 // parseRow turns the cells of one row into a row. present says which fields the file has
@@ -115,7 +115,7 @@ func parseRow(line int, cells *[nFields]string, present *[nFields]bool, decComma
 func (r *row) check() *badRow {
 	for f := fOpen; f <= fClose; f++ {
 		if r.has[f] && r.v[f] <= 0 {
-			return &badRow{reason: ReasonNotPositve, msg: fieldNames[f] + " " + fmtNum(r.v[f]) + " is not above 0"}
+			return &badRow{reason: ReasonNotPositive, msg: fieldNames[f] + " " + fmtNum(r.v[f]) + " is not above 0"}
 		}
 	}
 	if r.has[fVolume] && r.v[fVolume] < 0 {

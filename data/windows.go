@@ -23,6 +23,7 @@ func (w *Windows) Len() int { return len(w.Start) }
 // window shares any candle with a training window (windows straddling the cut are dropped).
 // It also never lets a window span a gap in the series (when gaps are kept).
 //
+// A gap is any spacing other than s.Period; a series with Period 0 is taken to have none.
 // Windows start at the first candle of every gap-free run and then every stride candles;
 // for a series without gaps the starts are 0, S, 2S, ... The first floor(trainFrac*N)
 // windows train, as the tutorial's int(0.8 * N) does, but at least one and at most N-1.
