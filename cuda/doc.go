@@ -1,0 +1,29 @@
+//go:build cuda
+
+// Package cuda runs seqnn's layers on an NVIDIA GPU through the CUDA driver API, by way of
+// gorgonia.org/cu, with hand-written kernels. It is built only with the build tag cuda:
+//
+//	go test -tags cuda ./cuda/...
+//
+// Names follow the kernels package legend: B batch, T time steps, F input features,
+// H hidden units, K kernel width, S stride, C channels, O outputs. Buffers are row-major,
+// outermost first, with the layouts of the CPU twins in package kernels and Keras 2.1.1
+// weight layouts (LSTM gates i, f, c, o; GRU gates z, r, h).
+//
+// Every kernel is a .cu file beside its Go launcher. gen.sh compiles them to PTX
+// (ptx/*.ptx, committed, embedded), and Open loads every module at start-up. Each
+// kernel has a float32 and a float64 entry point (NAME_f32, NAME_f64) built from one
+// template. Launchers check their arguments and panic on misuse (wrong lengths), as the
+// CPU kernels do; driver failures come back as wrapped errors.
+//
+// A CUDA context is bound to one OS thread, so a Device runs every driver call on one
+// goroutine locked to its thread; methods may be called from any goroutine. Kernels run
+// on the device's stream in order; copies back to the host wait for them.
+//
+// Without a driver: gorgonia.org/cu calls cuInit in its package init and exits the
+// process if it fails, so any program importing this package dies at start-up on a
+// machine without a usable NVIDIA driver. The package's tests detect that first and skip
+// (see internal/nodriverskip); programs should be built with the tag only for GPU hosts.
+package cuda
+
+//go:generate sh gen.sh

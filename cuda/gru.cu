@@ -1,0 +1,156 @@
+// GRU time loop on the device, Keras 2.1.1 layout and gate order z, r, h; W (F, 3H),
+// U (H, 3H); xw = x·W + b_in comes precomputed, (B, T, 3H).
+//
+// Reset before the product (Keras 2.1.1's only form, resetAfter = 0):
+//
+//	z = ra(xw_z + h·U_z)   r = ra(xw_r + h·U_r)   ĥ = act(xw_h + (r∘h)·U_h)
+//
+// Reset after (cuDNN and PyTorch; Keras's reset_after=True, bias (2, 3H), bRec its row 1):
+//
+//	z = ra(xw_z + h·U_z + bRec_z)  r = ra(xw_r + h·U_r + bRec_r)
+//	ĥ = act(xw_h + r∘q)  with q = h·U_h + bRec_h
+//
+// and in both h_t = z∘h_{t-1} + (1-z)∘ĥ, h_0 = 0. Caches: gates (z, r, ĥ), h_{t-1}, and
+// q (B, T, H), which holds r∘h_{t-1} in the reset-before form. One block per batch row
+// runs all T steps; persist stages U in shared memory for the whole sequence.
+#include "common.cuh"
+
+template <typename T>
+__device__ const T* stage(T* sh, const T* g, int n, int persist) {
+    if (!persist) return g;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) sh[i] = g[i];
+    __syncthreads();
+    return sh;
+}
+
+// Shared memory: hs[H], rh[H], then U when persist. bRec may be null (reset before).
+template <typename T>
+__device__ void gru_fwd(T* h, T* hprev, T* gates, T* q, const T* xw, const T* U,
+                        const T* bRec, int B, int T_, int H, int ract, int actv,
+                        int resetAfter, int persist) {
+    extern __shared__ unsigned char smem[];
+    T* hs = (T*)smem;
+    T* rh = hs + H;
+    int b = blockIdx.x, G = 3 * H;
+    const T* u = stage(rh + H, U, H * G, persist);
+    for (int k = threadIdx.x; k < H; k += blockDim.x) hs[k] = 0;
+    __syncthreads();
+
+    for (int t = 0; t < T_; t++) {
+        size_t r = (size_t)b * T_ + t;
+        for (int k = threadIdx.x; k < H; k += blockDim.x) {
+            T az = xw[r * G + k], ar = xw[r * G + H + k], aq = 0;
+            for (int p = 0; p < H; p++) {
+                az += hs[p] * u[p * G + k];
+                ar += hs[p] * u[p * G + H + k];
+                if (resetAfter) aq += hs[p] * u[p * G + 2 * H + k];
+            }
+            if (resetAfter) az += bRec[k], ar += bRec[H + k], aq += bRec[2 * H + k];
+            T zv = act(ract, az, T(0)), rv = act(ract, ar, T(0));
+            gates[r * G + k] = zv, gates[r * G + H + k] = rv;
+            rh[k] = rv * hs[k];
+            q[r * H + k] = resetAfter ? aq : rh[k];
+        }
+        __syncthreads();
+        for (int k = threadIdx.x; k < H; k += blockDim.x) {
+            T ah = xw[r * G + 2 * H + k];
+            if (resetAfter) ah += gates[r * G + H + k] * q[r * H + k];
+            else for (int p = 0; p < H; p++) ah += rh[p] * u[p * G + 2 * H + k];
+            T hh = act(actv, ah, T(0)), zv = gates[r * G + k], hp = hs[k];
+            gates[r * G + 2 * H + k] = hh;
+            hprev[r * H + k] = hp;
+            T ht = zv * hp + (T(1) - zv) * hh;
+            h[r * H + k] = ht;
+            hs[k] = ht;
+        }
+        __syncthreads();
+    }
+}
+
+// Backward through time for dy (B, T, H). Writes daIn (B, T, 3H), the gradient of the
+// input-side pre-activations (xw), and daRec (B, T, 3H), that of the recurrent-side ones
+// (h·U_z, h·U_r, and q or (r∘h)·U_h); they differ only in the ĥ block under reset-after.
+// With dh = dy_t + (the recurrent gradient from step t+1):
+//
+//	dĥ = dh∘(1-z)  dz = dh∘(h_{t-1} - ĥ)  daĥ = dĥ∘act'(ĥ)  daz = dz∘ra'(z)
+//	reset after:  dq = daĥ∘r  dr = daĥ∘q
+//	reset before: d(r∘h) = daĥ·U_hᵀ  dr = d(r∘h)∘h_{t-1}
+//	dar = dr∘ra'(r)
+//	dh_{t-1} = dh∘z + [daz, dar, dq]·Uᵀ  (reset before: + d(r∘h)∘r + [daz, dar]·U_zrᵀ)
+//
+// Shared memory: dhs[H], dhd[H], da[3H], then U when persist.
+template <typename T>
+__device__ void gru_bwd(T* daIn, T* daRec, const T* dy, const T* hprev, const T* gates,
+                        const T* q, const T* U, int B, int T_, int H, int ract, int actv,
+                        int resetAfter, int persist) {
+    extern __shared__ unsigned char smem[];
+    T* dhs = (T*)smem;
+    T* dhd = dhs + H;
+    T* da = dhd + H;
+    int b = blockIdx.x, G = 3 * H;
+    const T* u = stage(da + G, U, H * G, persist);
+    for (int k = threadIdx.x; k < H; k += blockDim.x) dhs[k] = 0;
+    __syncthreads();
+
+    for (int t = T_ - 1; t >= 0; t--) {
+        size_t r = (size_t)b * T_ + t;
+        const T* g = gates + r * G;
+        for (int k = threadIdx.x; k < H; k += blockDim.x) {
+            T zv = g[k], rv = g[H + k], hh = g[2 * H + k], hp = hprev[r * H + k];
+            T dh = dy[r * H + k] + dhs[k];
+            T dah = dh * (T(1) - zv) * actd(actv, hh, T(0));
+            T daz = dh * (hp - hh) * actd(ract, zv, T(0));
+            dhd[k] = dh * zv;
+            da[k] = daz, da[2 * H + k] = dah;
+            daIn[r * G + k] = daRec[r * G + k] = daz;
+            daIn[r * G + 2 * H + k] = dah;
+            if (resetAfter) {
+                T qv = q[r * H + k];
+                T dar = dah * qv * actd(ract, rv, T(0));
+                da[H + k] = dar;
+                da[2 * H + k] = daRec[r * G + 2 * H + k] = dah * rv;
+                daIn[r * G + H + k] = daRec[r * G + H + k] = dar;
+            } else {
+                daRec[r * G + 2 * H + k] = dah;
+            }
+        }
+        __syncthreads();
+        if (!resetAfter) {
+            for (int k = threadIdx.x; k < H; k += blockDim.x) {
+                T drh = 0;
+                for (int j = 0; j < H; j++) drh += da[2 * H + j] * u[k * G + 2 * H + j];
+                T rv = g[H + k];
+                T dar = drh * hprev[r * H + k] * actd(ract, rv, T(0));
+                dhd[k] += drh * rv;
+                da[H + k] = dar;
+                daIn[r * G + H + k] = daRec[r * G + H + k] = dar;
+            }
+            __syncthreads();
+        }
+        int nj = resetAfter ? G : 2 * H;
+        for (int k = threadIdx.x; k < H; k += blockDim.x) {
+            T s = dhd[k];
+            for (int j = 0; j < nj; j++) s += da[j] * u[k * G + j];
+            dhs[k] = s;
+        }
+        __syncthreads();
+    }
+}
+
+#define DEFINE(T, SFX)                                                                     \
+    extern "C" __global__ void gru_fwd_##SFX(T* h, T* hprev, T* gates, T* q, const T* xw,   \
+                                             const T* U, const T* bRec, int B, int T_,      \
+                                             int H, int ract, int actv, int resetAfter,     \
+                                             int persist) {                                 \
+        gru_fwd<T>(h, hprev, gates, q, xw, U, bRec, B, T_, H, ract, actv, resetAfter,       \
+                   persist);                                                                \
+    }                                                                                       \
+    extern "C" __global__ void gru_bwd_##SFX(T* daIn, T* daRec, const T* dy,                \
+                                             const T* hprev, const T* gates, const T* q,    \
+                                             const T* U, int B, int T_, int H, int ract,    \
+                                             int actv, int resetAfter, int persist) {       \
+        gru_bwd<T>(daIn, daRec, dy, hprev, gates, q, U, B, T_, H, ract, actv, resetAfter,  \
+                   persist);                                                                \
+    }
+DEFINE(float, f32)
+DEFINE(double, f64)
