@@ -146,7 +146,8 @@ func (c *client) try(ctx context.Context, u, interval string) ([]candle, error) 
 
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return nil, &retryable{err: fmt.Errorf("reading response (status %d) from %s: %w", resp.StatusCode, u, err)}
+		err = fmt.Errorf("reading response (status %d) from %s: %w", resp.StatusCode, u, err)
+		return nil, &retryable{err: err}
 	}
 	if len(body) > maxBody {
 		return nil, fmt.Errorf("poloniex: response from %s is larger than %d bytes", u, maxBody)
@@ -181,7 +182,8 @@ func decodeResponse(status int, h http.Header, body []byte, u, interval string) 
 		return nil, fmt.Errorf("poloniex: %w", e)
 	}
 	if status >= 500 {
-		return nil, &retryable{err: fmt.Errorf("server error (status %d) from %s: %q", status, u, snippet(body))}
+		err := fmt.Errorf("server error (status %d) from %s: %q", status, u, snippet(body))
+		return nil, &retryable{err: err}
 	}
 	if status != http.StatusOK {
 		return nil, fmt.Errorf("poloniex: unexpected status %d from %s: %q", status, u, snippet(body))
@@ -223,7 +225,8 @@ func parseRetryAfter(v string) time.Duration {
 func decodeCandles(body []byte, u, interval string) ([]candle, error) {
 	var rows [][]json.RawMessage
 	if err := json.Unmarshal(body, &rows); err != nil {
-		return nil, fmt.Errorf("poloniex: malformed response from %s: %v (body starts %q)", u, err, snippet(body))
+		return nil, fmt.Errorf("poloniex: malformed response from %s: %v (body starts %q)",
+			u, err, snippet(body))
 	}
 	out := make([]candle, 0, len(rows))
 	for i, row := range rows {

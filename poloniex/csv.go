@@ -16,7 +16,9 @@ import (
 )
 
 // header is the legacy returnChartData column layout that Fetch writes.
-var header = []string{"date", "high", "low", "open", "close", "volume", "quoteVolume", "weightedAverage"}
+var header = []string{
+	"date", "high", "low", "open", "close", "volume", "quoteVolume", "weightedAverage",
+}
 
 // candle is one row of the output file. Values keep the decimal text they
 // arrived with, from the API or from an existing file.

@@ -113,7 +113,8 @@ func TestFetchErrorObject(t *testing.T) {
 
 	_, err := Fetch(context.Background(), cfg)
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Code != 24101 || apiErr.Message != "Invalid symbol" || apiErr.Status != 400 {
+	if !errors.As(err, &apiErr) || apiErr.Code != 24101 || apiErr.Message != "Invalid symbol" ||
+		apiErr.Status != 400 {
 		t.Fatalf("error %v, want APIError 24101 Invalid symbol (status 400)", err)
 	}
 	if n := len(f.requests()); n != 1 || len(sleeps) != 0 {

@@ -24,7 +24,8 @@ func TestParsePeriod(t *testing.T) {
 			t.Errorf("ParsePeriod(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
 	}
-	for _, bad := range []string{"", "m", "7m", "0m", "-5m", "5s", "1y", "MONTH_1", "1M", "5H", "299", "5 m", "1.5h"} {
+	bad := []string{"", "m", "7m", "0m", "-5m", "5s", "1y", "MONTH_1", "1M", "5H", "299", "5 m", "1.5h"}
+	for _, bad := range bad {
 		if d, err := ParsePeriod(bad); err == nil {
 			t.Errorf("ParsePeriod(%q) = %v, want an error", bad, d)
 		} else if !strings.Contains(err.Error(), "5m") {

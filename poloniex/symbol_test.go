@@ -24,7 +24,8 @@ func TestSymbol(t *testing.T) {
 			t.Errorf("Symbol(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
 	}
-	for _, bad := range []string{"", "BTCUSDT", "BTC_", "_USDT", "BTC_USDT_PERP", "BTC-USDT", "BTC_US DT", "BTC/USDT/X"} {
+	bad := []string{"", "BTCUSDT", "BTC_", "_USDT", "BTC_USDT_PERP", "BTC-USDT", "BTC_US DT", "BTC/USDT/X"}
+	for _, bad := range bad {
 		if got, err := Symbol(bad); err == nil {
 			t.Errorf("Symbol(%q) = %q, want an error", bad, got)
 		}
