@@ -1,0 +1,292 @@
+package train
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/seqnn/seqnn/kernels"
+	"github.com/seqnn/seqnn/nn"
+)
+
+// Result is one row of the results table: a trained model or a baseline, scored on the
+// validation windows.
+type Result struct {
+	Name       string
+	Layers     string // the layers, Keras names, for models; "-" for baselines
+	Activation string
+	Baseline   bool
+	ValLoss    float64   // MSE in scaled space over all validation targets
+	TestMSE    float64   // MSE in USD² over the same targets
+	Pred       []float64 // (N, Out) predictions, scaled
+	Checkpoint string    // the checkpoint evaluated, for models
+	Epoch      int       // its epoch, for models
+	Note       string    // how a baseline was made
+}
+
+// Score fills r.ValLoss and r.TestMSE from r.Pred against ds's validation targets.
+func Score(ds *Dataset, r *Result) {
+	var scaled, usd float64
+	for i, p := range r.Pred {
+		y := ds.Val.Y[i]
+		scaled += (p - y) * (p - y)
+		d := ds.Scaler.Unscale(p) - ds.Scaler.Unscale(y)
+		usd += d * d
+	}
+	n := float64(len(ds.Val.Y))
+	r.ValLoss, r.TestMSE = scaled/n, usd/n
+}
+
+// EvaluateModel loads the model's best checkpoint in <outDir>/checkpoints (lowest
+// val_loss, see BestCheckpoint) and scores its predictions of ds's validation windows.
+func EvaluateModel(ds *Dataset, outDir, model string, maxB int) (Result, error) {
+	path, meta, err := BestCheckpoint(filepath.Join(outDir, "checkpoints"), model, ds.Digest)
+	if err != nil {
+		return Result{}, err
+	}
+	m, err := NewModel(model, ds, maxB, meta.Seed)
+	if err != nil {
+		return Result{}, err
+	}
+	if _, err := LoadCheckpoint(path, m); err != nil {
+		return Result{}, err
+	}
+	pred := Predict(m, ds.Val.X, maxB)
+	r := Result{Name: model, Checkpoint: path, Epoch: meta.Epoch, Pred: make([]float64, len(pred))}
+	for i, p := range pred {
+		r.Pred[i] = float64(p)
+	}
+	r.Layers, r.Activation = Describe(m)
+	Score(ds, &r)
+	return r, nil
+}
+
+// Describe lists a model's layers by Keras name and the activations they apply, for the
+// results table. A layer's activations are read from its exported kernels.Activation
+// fields (Activation, Act, RecurrentActivation); linear ones are left out.
+func Describe(m *nn.Sequential[float32]) (layers, activations string) {
+	var acts []string
+	add := func(name string) {
+		if !slices.Contains(acts, name) {
+			acts = append(acts, name)
+		}
+	}
+	actType := reflect.TypeFor[kernels.Activation]()
+	for _, l := range m.Layers {
+		v := reflect.Indirect(reflect.ValueOf(l))
+		if v.Kind() == reflect.Struct {
+			for _, field := range []string{"Activation", "Act", "RecurrentActivation"} {
+				f := v.FieldByName(field)
+				if !f.IsValid() || f.Type() != actType {
+					continue
+				}
+				a := kernels.Activation(f.Int())
+				switch {
+				case a == kernels.Linear:
+				case field == "RecurrentActivation":
+					add("recurrent " + a.String())
+				default:
+					add(a.String())
+				}
+			}
+		}
+		// LeakyReLU is a layer of its own in Keras, with the slope as its only field.
+		if l.Kind() == "leaky_re_lu" {
+			add("leaky_relu")
+		}
+	}
+	if len(acts) == 0 {
+		acts = []string{"linear"}
+	}
+	return fmt.Sprintf("%d: %s", len(m.Names), strings.Join(m.Names, ", ")),
+		strings.Join(acts, ", ")
+}
+
+// Baselines returns the three baselines scored on ds's validation windows:
+//
+//   - lag: the tutorial's, predicting the last Out inputs as the next Out closes;
+//   - persistence: the last input close repeated Out times;
+//   - linear: least squares from the In inputs and an intercept to the Out targets,
+//     fitted on the training windows in scaled space (see FitLinear).
+func Baselines(ds *Dataset) ([]Result, error) {
+	In, Out := ds.In, ds.Out
+	N := ds.Val.Len()
+	lag := Result{Name: "lag baseline", Baseline: true, Pred: make([]float64, N*Out),
+		Note: fmt.Sprintf("predicts inputs [%d, %d) as the next %d closes", In-Out, In, Out)}
+	last := Result{Name: "persistence", Baseline: true, Pred: make([]float64, N*Out),
+		Note: "repeats the last input close"}
+	for n := range N {
+		x := ds.Val.X[n*In : (n+1)*In]
+		for j := range Out {
+			lag.Pred[n*Out+j] = x[In-Out+j] // Prepare ensures Out <= In
+			last.Pred[n*Out+j] = x[In-1]
+		}
+	}
+
+	lin, err := FitLinear(ds.Train.X, ds.Train.Y, In, Out)
+	if err != nil {
+		return nil, err
+	}
+	linear := Result{Name: "linear regression", Baseline: true,
+		Pred: lin.Predict(ds.Val.X), Note: lin.Note}
+
+	res := []Result{lag, last, linear}
+	for i := range res {
+		res[i].Layers, res[i].Activation = "-", "-"
+		Score(ds, &res[i])
+	}
+	return res, nil
+}
+
+// Linear is a least-squares map from In inputs and an intercept to Out outputs:
+// y = [x, 1] W.
+type Linear struct {
+	In, Out int
+	W       *mat.Dense // (In+1, Out)
+	Rank    int
+	Note    string // which solution was taken, for the results
+}
+
+// LinearRcond is the relative cutoff below which FitLinear treats singular values of the
+// design matrix as zero: numpy.linalg.lstsq's default, machine epsilon times the larger
+// dimension, is applied on top of it.
+const LinearRcond = 1e-10
+
+// FitLinear fits W (In+1, Out) to minimise ‖[X, 1] W - Y‖² over the N windows x (N, In),
+// y (N, Out). It takes the minimum-norm least-squares solution through a thin SVD of
+// the design matrix, singular values below max(LinearRcond, ε·max(N, In+1))·σ_max
+// counted as zero, as numpy.linalg.lstsq does with a cutoff. With N ≥ In+1 windows and a
+// well-conditioned design this is the ordinary least-squares fit; with fewer windows
+// than the In+1 unknowns (the tutorial's stride leaves about 120 training windows for 257
+// unknowns) it is the interpolating solution of smallest norm, intercept included.
+func FitLinear(x, y []float64, In, Out int) (*Linear, error) {
+	N := len(x) / In
+	if N < 1 || len(y) != N*Out {
+		return nil, fmt.Errorf("linear baseline: %d inputs and %d targets for windows of %d in, %d out",
+			len(x), len(y), In, Out)
+	}
+	a := mat.NewDense(N, In+1, nil)
+	for n := range N {
+		for i := range In {
+			a.Set(n, i, x[n*In+i])
+		}
+		a.Set(n, In, 1)
+	}
+	b := mat.NewDense(N, Out, append([]float64(nil), y...))
+
+	var svd mat.SVD
+	if !svd.Factorize(a, mat.SVDThin) {
+		return nil, fmt.Errorf("linear baseline: the SVD of the %d×%d design did not converge", N, In+1)
+	}
+	rcond := math.Max(LinearRcond, 2.220446049250313e-16*float64(max(N, In+1)))
+	rank := svd.Rank(rcond)
+	if rank < 1 {
+		return nil, fmt.Errorf("linear baseline: the training inputs are all zero")
+	}
+	l := &Linear{In: In, Out: Out, W: mat.NewDense(In+1, Out, nil), Rank: rank}
+	svd.SolveTo(l.W, b, rank)
+
+	kind := "least squares"
+	if N < In+1 {
+		kind = fmt.Sprintf("minimum-norm interpolating solution (%d windows < %d unknowns)",
+			N, In+1)
+	} else if rank < In+1 {
+		kind = "minimum-norm least squares (rank-deficient design)"
+	}
+	l.Note = fmt.Sprintf("%s via SVD, rank %d, cutoff %.0e·σmax", kind, rank, rcond)
+	return l, nil
+}
+
+// Predict returns [x, 1] W for the windows x (N, In), (N, Out).
+func (l *Linear) Predict(x []float64) []float64 {
+	N := len(x) / l.In
+	pred := make([]float64, N*l.Out)
+	for n := range N {
+		for j := range l.Out {
+			s := l.W.At(l.In, j)
+			for i := range l.In {
+				s += x[n*l.In+i] * l.W.At(i, j)
+			}
+			pred[n*l.Out+j] = s
+		}
+	}
+	return pred
+}
+
+// WriteResults writes the results table as markdown to path, models first, then
+// baselines, then one line saying which models beat which baselines on test MSE.
+func WriteResults(path string, ds *Dataset, results []Result) error {
+	return writeFileAtomic(path, func(w io.Writer) error {
+		return writeResults(w, ds, results)
+	})
+}
+
+func writeResults(w io.Writer, ds *Dataset, results []Result) error {
+	var b strings.Builder
+	scaler := "fitted on the training windows only"
+	if ds.ScaleOnWhole {
+		scaler = "fitted on the whole series, as the tutorial did"
+	}
+	first := ds.Times[ds.Val.Start[0]+ds.In]
+	last := ds.Times[ds.Val.Start[ds.Val.Len()-1]+ds.In+ds.Out-1]
+	fmt.Fprintf(&b, "# Results\n\n")
+	fmt.Fprintf(&b, "Data: %s, %d training and %d validation windows of %d closes in, %d out, "+
+		"stride %d; validation targets %s to %s UTC. Min-max scaler [%.2f, %.2f] USD %s.\n\n",
+		ds.Source, ds.Train.Len(), ds.Val.Len(), ds.In, ds.Out, ds.Stride,
+		fmtDate(first), fmtDate(last), ds.Scaler.Min, ds.Scaler.Max, scaler)
+
+	fmt.Fprintf(&b, "| model | layers | activation | validation loss (scaled) | test MSE (USD²) |\n")
+	fmt.Fprintf(&b, "|---|---|---|---:|---:|\n")
+	for _, r := range results {
+		fmt.Fprintf(&b, "| %s | %s | %s | %.6f | %.1f |\n",
+			r.Name, r.Layers, r.Activation, r.ValLoss, r.TestMSE)
+	}
+	fmt.Fprintf(&b, "\n%s\n\nNotes:\n\n", BeatLine(results))
+	for _, r := range results {
+		if r.Baseline {
+			fmt.Fprintf(&b, "- %s: %s.\n", r.Name, r.Note)
+		} else {
+			fmt.Fprintf(&b, "- %s: best-validation checkpoint %s (epoch %d).\n",
+				r.Name, filepath.Base(r.Checkpoint), r.Epoch)
+		}
+	}
+	fmt.Fprintf(&b, "- Both losses are over all %d validation targets; test MSE is in USD², "+
+		"after unscaling predictions and targets.\n", ds.Val.Len()*ds.Out)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// BeatLine says, for each model, which baselines it beats on test MSE.
+func BeatLine(results []Result) string {
+	var parts []string
+	for _, m := range results {
+		if m.Baseline {
+			continue
+		}
+		var beaten []string
+		for _, b := range results {
+			if b.Baseline && m.TestMSE < b.TestMSE {
+				beaten = append(beaten, b.Name)
+			}
+		}
+		if len(beaten) == 0 {
+			beaten = []string{"no baseline"}
+		}
+		parts = append(parts, fmt.Sprintf("%s beats %s", m.Name, strings.Join(beaten, ", ")))
+	}
+	if len(parts) == 0 {
+		return "No model was evaluated."
+	}
+	return "On test MSE: " + strings.Join(parts, "; ") + "."
+}
+
+func fmtDate(t int64) string {
+	return time.Unix(t, 0).UTC().Format("2006-01-02 15:04")
+}

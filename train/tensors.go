@@ -1,0 +1,132 @@
+package train
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/nlpodyssey/safetensors"
+)
+
+// Helpers between Go slices and safetensors views. Safetensors stores every tensor
+// little-endian and row-major, with its dtype and shape in the JSON header.
+
+func f32View(v []float32, shape ...int) safetensors.TensorView {
+	b := make([]byte, 0, 4*len(v))
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+	}
+	return newView(safetensors.F32, shape, b)
+}
+
+func f64View(v []float64, shape ...int) safetensors.TensorView {
+	b := make([]byte, 0, 8*len(v))
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
+	}
+	return newView(safetensors.F64, shape, b)
+}
+
+func i64View(v []int64, shape ...int) safetensors.TensorView {
+	b := make([]byte, 0, 8*len(v))
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint64(b, uint64(x))
+	}
+	return newView(safetensors.I64, shape, b)
+}
+
+// newView panics when b does not hold the shape: the callers build both from one slice,
+// so a mismatch is a bug here, not bad input.
+func newView(dt safetensors.DType, shape []int, b []byte) safetensors.TensorView {
+	s := make([]uint64, len(shape))
+	for i, d := range shape {
+		s[i] = uint64(d)
+	}
+	tv, err := safetensors.NewTensorView(dt, s, b)
+	if err != nil {
+		panic(fmt.Sprintf("train: tensor of shape %v: %v", shape, err))
+	}
+	return tv
+}
+
+// tensorFile is a deserialized safetensors file with the name of the file it came from,
+// for error messages.
+type tensorFile struct {
+	path string
+	st   safetensors.SafeTensors
+}
+
+// view returns the tensor called name, checking its dtype and, where a dimension of want
+// is not -1, its shape. It returns the shape found.
+func (f tensorFile) view(name string, dt safetensors.DType, want ...int) (
+	safetensors.TensorView, []int, error) {
+	tv, ok := f.st.Tensor(name)
+	if !ok {
+		return tv, nil, fmt.Errorf("%s: no tensor %q", f.path, name)
+	}
+	if tv.DType() != dt {
+		return tv, nil, fmt.Errorf("%s: tensor %q is %s, want %s", f.path, name, tv.DType(), dt)
+	}
+	shape := make([]int, len(tv.Shape()))
+	for i, d := range tv.Shape() {
+		if d > math.MaxInt32 {
+			return tv, nil, fmt.Errorf("%s: tensor %q has shape %v", f.path, name, tv.Shape())
+		}
+		shape[i] = int(d)
+	}
+	ok = len(shape) == len(want)
+	for i := 0; ok && i < len(want); i++ {
+		ok = want[i] < 0 || want[i] == shape[i]
+	}
+	if !ok {
+		return tv, nil, fmt.Errorf("%s: tensor %q has shape %v, want %v", f.path, name, shape, want)
+	}
+	return tv, shape, nil
+}
+
+func (f tensorFile) f32(name string, want ...int) ([]float32, []int, error) {
+	tv, shape, err := f.view(name, safetensors.F32, want...)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := tv.Data()
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v, shape, nil
+}
+
+func (f tensorFile) f64(name string, want ...int) ([]float64, []int, error) {
+	tv, shape, err := f.view(name, safetensors.F64, want...)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := tv.Data()
+	v := make([]float64, len(b)/8)
+	for i := range v {
+		v[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	return v, shape, nil
+}
+
+func (f tensorFile) i64(name string, want ...int) ([]int64, []int, error) {
+	tv, shape, err := f.view(name, safetensors.I64, want...)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := tv.Data()
+	v := make([]int64, len(b)/8)
+	for i := range v {
+		v[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	return v, shape, nil
+}
+
+// names lists the file's tensor names, sorted.
+func (f tensorFile) names() []string {
+	n := f.st.Names()
+	slices.Sort(n)
+	return n
+}
