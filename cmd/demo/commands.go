@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/seqnn/seqnn/data"
+	"github.com/seqnn/seqnn/train"
+)
+
+func runAll(ctx context.Context, o *options, stdout, stderr io.Writer) error {
+	if err := runPrepare(ctx, o, stdout, stderr); err != nil {
+		return err
+	}
+	if err := runTrain(ctx, o, stdout, stderr); err != nil {
+		return err
+	}
+	return runEvaluate(ctx, o, stdout, stderr)
+}
+
+// runPrepare reads and checks the data before it creates anything under --out, so that
+// bad input leaves no files behind.
+func runPrepare(_ context.Context, o *options, stdout, _ io.Writer) error {
+	var (
+		s   *data.Series
+		rep *data.Report
+		err error
+	)
+	if o.data == "" {
+		s, rep, err = data.Default()
+	} else {
+		opt := data.Options{Fill: o.fill, DropBad: o.dropBad}
+		if o.columns != "" {
+			opt.Columns = strings.Split(o.columns, ",")
+		}
+		s, rep, err = data.ReadFile(o.data, opt)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, rep)
+
+	ds, err := train.Prepare(s, train.PrepareOptions{Stride: o.stride,
+		ScaleOnWhole: o.scaleOnWhole})
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(o.out, train.DatasetFile)
+	if err := ds.Save(path); err != nil {
+		return err
+	}
+	fitted := "the training windows"
+	if ds.ScaleOnWhole {
+		fitted = "the whole series"
+	}
+	fmt.Fprintf(stdout, "prepared %d training and %d validation windows of %d+%d closes, "+
+		"stride %d; min-max scaler [%.2f, %.2f] USD fitted on %s: %s\n",
+		ds.Train.Len(), ds.Val.Len(), ds.In, ds.Out, ds.Stride, ds.Scaler.Min, ds.Scaler.Max,
+		fitted, path)
+	return nil
+}
+
+func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
+	ds, err := train.LoadDataset(filepath.Join(o.out, train.DatasetFile))
+	if err != nil {
+		return err
+	}
+	// Results of an earlier run would no longer describe these checkpoints.
+	stale := []string{"results.md", "predictions.png"}
+	for _, m := range o.modelList {
+		stale = append(stale, m+"-predictions.png")
+	}
+	for _, name := range stale {
+		if err := os.Remove(filepath.Join(o.out, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+
+	for _, model := range o.modelList {
+		cfg := train.Config{Model: model, Epochs: o.epochs, Batch: o.batch, Seed: o.seed,
+			OutDir: o.out}
+		fmt.Fprintf(stdout, "training %s on %d windows, %d batches of up to %d per epoch\n",
+			model, ds.Train.Len(), (ds.Train.Len()+o.batch-1)/o.batch, o.batch)
+		start := time.Now()
+		p := newProgress(stdout, stderr)
+		h, err := train.Fit(ctx, ds, cfg, p.report)
+		p.close()
+		if err != nil {
+			return err
+		}
+		best := 0
+		for i, v := range h.ValLoss {
+			if v < h.ValLoss[best] {
+				best = i
+			}
+		}
+		fmt.Fprintf(stdout, "%s: %d epochs in %.1fs, best val_loss %.5f at epoch %d; log %s\n",
+			model, len(h.Loss), time.Since(start).Seconds(), h.ValLoss[best], best+1,
+			filepath.Join(o.out, model+"-log.csv"))
+	}
+	return nil
+}
+
+func runEvaluate(_ context.Context, o *options, stdout, _ io.Writer) error {
+	ds, err := train.LoadDataset(filepath.Join(o.out, train.DatasetFile))
+	if err != nil {
+		return err
+	}
+	var models []train.Result
+	for _, name := range o.modelList {
+		r, err := train.EvaluateModel(ds, o.out, name, o.batch)
+		if err != nil {
+			return err
+		}
+		models = append(models, r)
+	}
+	baselines, err := train.Baselines(ds)
+	if err != nil {
+		return err
+	}
+	results := append(append([]train.Result(nil), models...), baselines...)
+
+	path := filepath.Join(o.out, "results.md")
+	if err := train.WriteResults(path, ds, results); err != nil {
+		return err
+	}
+	for _, r := range models {
+		png := filepath.Join(o.out, r.Name+"-predictions.png")
+		title := fmt.Sprintf("%s: validation closes and predictions (USD)", r.Name)
+		if err := train.PlotPredictions(png, title, ds, []train.Result{r}); err != nil {
+			return err
+		}
+	}
+	png := filepath.Join(o.out, "predictions.png")
+	if err := train.PlotPredictions(png, "validation closes and predictions (USD)", ds,
+		models); err != nil {
+		return err
+	}
+
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\n%s\nwrote %s and the plots in %s\n", b, path, o.out)
+	return nil
+}
+
+// progress turns train.Events into a progress bar on stderr, when stderr is a terminal,
+// and one line per epoch on stdout.
+type progress struct {
+	stdout, stderr io.Writer
+	tty            bool
+	bar            *progressbar.ProgressBar
+}
+
+func newProgress(stdout, stderr io.Writer) *progress {
+	p := &progress{stdout: stdout, stderr: stderr}
+	if f, ok := stderr.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progress) report(e train.Event) {
+	if p.tty && p.bar == nil && !e.EpochDone {
+		p.bar = progressbar.NewOptions(e.Batches,
+			progressbar.OptionSetWriter(p.stderr),
+			progressbar.OptionSetDescription(fmt.Sprintf("%s epoch %d/%d", e.Model, e.Epoch,
+				e.Epochs)),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionShowCount(),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100*time.Millisecond))
+	}
+	if p.bar != nil {
+		p.bar.Set(e.Batch)
+	}
+	if !e.EpochDone {
+		return
+	}
+	p.close()
+	fmt.Fprintf(p.stdout, "epoch %d/%d  loss %.5f  val_loss %.5f  %.1fs\n",
+		e.Epoch, e.Epochs, e.Loss, e.ValLoss, e.Elapsed.Seconds())
+}
+
+// close removes a bar left on the terminal, after the last epoch or an early stop.
+func (p *progress) close() {
+	if p.bar != nil {
+		p.bar.Finish()
+		p.bar.Clear()
+		p.bar = nil
+	}
+}

@@ -1,0 +1,97 @@
+// Command demo runs the 2017 tutorial "Predicting Cryptocurrency Price With Tensorflow and
+// Keras" with seqnn: it cuts Bitcoin closes into windows of 256 half-hours, trains the
+// tutorial's CNN, LSTM and GRU to predict the next 16, and compares them with baselines.
+//
+//	demo run       prepare, train and evaluate
+//	demo prepare   read the candles, cut and scale the windows: <out>/dataset.safetensors
+//	demo train     train the models: <out>/<model>-log.csv, <out>/checkpoints/
+//	demo evaluate  score the best checkpoints: <out>/results.md, <out>/*predictions.png
+//
+// Run "demo --help" or "demo COMMAND --help" for the flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		// From here on a second Ctrl-C kills the program at once.
+		stop()
+		if ctx.Err() == context.Canceled {
+			fmt.Fprintln(os.Stderr, "\ninterrupt: finishing the current batch and saving a "+
+				"checkpoint (Ctrl-C again to quit at once)")
+		}
+	}()
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitError       = 1   // bad input, a failed step
+	exitUsage       = 2   // bad command line
+	exitInterrupted = 130 // Ctrl-C: a checkpoint was saved, as the shell's 128+SIGINT
+)
+
+// run is the whole command, with its streams passed in so tests can drive it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return exitOK
+	}
+	cmd := findCommand(name)
+	if cmd == nil {
+		fmt.Fprintf(stderr, "demo: unknown command %q (want run, prepare, train or evaluate; "+
+			"see demo --help)\n", name)
+		return exitUsage
+	}
+
+	o, fs := cmd.flags()
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, errHelp) {
+			cmd.usage(stdout)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "demo %s: %v (see demo %s --help)\n", name, err, name)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "demo %s: unexpected argument %q (see demo %s --help)\n",
+			name, fs.Arg(0), name)
+		return exitUsage
+	}
+	if err := o.check(fs); err != nil {
+		fmt.Fprintf(stderr, "demo %s: %v\n", name, err)
+		return exitUsage
+	}
+
+	fmt.Fprintf(stdout, "demo %s: %s\n", name, o.describe(fs))
+	err := cmd.run(ctx, o, stdout, stderr)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errInterrupted):
+		fmt.Fprintln(stderr, err)
+		return exitInterrupted
+	default:
+		fmt.Fprintln(stderr, err)
+		return exitError
+	}
+}
