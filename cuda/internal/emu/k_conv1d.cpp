@@ -1,0 +1,2 @@
+#include "emu.h"
+#include "../../conv1d.cu"

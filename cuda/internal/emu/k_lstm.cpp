@@ -1,0 +1,2 @@
+#include "emu.h"
+#include "../../lstm.cu"
