@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/nlpodyssey/safetensors"
 
@@ -163,9 +162,6 @@ func removeCheckpoints(dir, model string) error {
 		return err
 	}
 	for _, p := range paths {
-		if !strings.HasPrefix(filepath.Base(p), model+"-") {
-			continue
-		}
 		if err := os.Remove(p); err != nil {
 			return fmt.Errorf("remove old checkpoint: %w", err)
 		}

@@ -59,7 +59,8 @@ func EvaluateModel(ds *Dataset, outDir, model string, maxB int) (Result, error) 
 		return Result{}, err
 	}
 	pred := Predict(m, ds.Val.X, maxB)
-	r := Result{Name: model, Checkpoint: path, Epoch: meta.Epoch, Pred: make([]float64, len(pred))}
+	r := Result{Name: model, Checkpoint: path, Epoch: meta.Epoch,
+		Pred: make([]float64, len(pred))}
 	for i, p := range pred {
 		r.Pred[i] = float64(p)
 	}
@@ -169,8 +170,8 @@ const LinearRcond = 1e-10
 func FitLinear(x, y []float64, In, Out int) (*Linear, error) {
 	N := len(x) / In
 	if N < 1 || len(y) != N*Out {
-		return nil, fmt.Errorf("linear baseline: %d inputs and %d targets for windows of %d in, %d out",
-			len(x), len(y), In, Out)
+		return nil, fmt.Errorf("linear baseline: %d inputs and %d targets for windows "+
+			"of %d in, %d out", len(x), len(y), In, Out)
 	}
 	a := mat.NewDense(N, In+1, nil)
 	for n := range N {
@@ -183,7 +184,8 @@ func FitLinear(x, y []float64, In, Out int) (*Linear, error) {
 
 	var svd mat.SVD
 	if !svd.Factorize(a, mat.SVDThin) {
-		return nil, fmt.Errorf("linear baseline: the SVD of the %d×%d design did not converge", N, In+1)
+		return nil, fmt.Errorf("linear baseline: the SVD of the %d×%d design did not "+
+			"converge", N, In+1)
 	}
 	rcond := math.Max(LinearRcond, 2.220446049250313e-16*float64(max(N, In+1)))
 	rank := svd.Rank(rcond)
@@ -242,7 +244,8 @@ func writeResults(w io.Writer, ds *Dataset, results []Result) error {
 		ds.Source, ds.Train.Len(), ds.Val.Len(), ds.In, ds.Out, ds.Stride,
 		fmtDate(first), fmtDate(last), ds.Scaler.Min, ds.Scaler.Max, scaler)
 
-	fmt.Fprintf(&b, "| model | layers | activation | validation loss (scaled) | test MSE (USD²) |\n")
+	fmt.Fprintf(&b, "| model | layers | activation | validation loss (scaled) | "+
+		"test MSE (USD²) |\n")
 	fmt.Fprintf(&b, "|---|---|---|---:|---:|\n")
 	for _, r := range results {
 		fmt.Fprintf(&b, "| %s | %s | %s | %.6f | %.1f |\n",

@@ -39,7 +39,8 @@ func ParseModels(list string) ([]string, error) {
 
 // NewModel builds the tutorial model called name for ds's windows, float32, for batches
 // of up to maxB, its weights drawn from seed.
-func NewModel(name string, ds *Dataset, maxB int, seed uint64) (*nn.Sequential[float32], error) {
+func NewModel(name string, ds *Dataset, maxB int, seed uint64) (
+	*nn.Sequential[float32], error) {
 	m, err := nn.TutorialModel[float32](name, nn.Shape{ds.In, 1}, maxB, seed)
 	if err != nil {
 		return nil, err
@@ -106,7 +107,8 @@ var ErrDiverged = errors.New("loss is not finite")
 // epoch and batch; the last good checkpoint stays. When ctx is cancelled, Fit finishes
 // the batch in progress, saves an "-interrupted" checkpoint and returns an error wrapping
 // ErrInterrupted. In both cases the returned History holds the completed epochs.
-func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (*History, error) {
+func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
+	*History, error) {
 	if cfg.Epochs < 1 || cfg.Batch < 1 {
 		return nil, fmt.Errorf("%s: %d epochs of batch %d: both must be at least 1",
 			cfg.Model, cfg.Epochs, cfg.Batch)
@@ -117,6 +119,9 @@ func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (*His
 	m, err := NewModel(cfg.Model, ds, cfg.Batch, cfg.Seed)
 	if err != nil {
 		return nil, err
+	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%s: %w before training began", cfg.Model, ErrInterrupted)
 	}
 	ckptDir := filepath.Join(cfg.OutDir, "checkpoints")
 	if err := os.MkdirAll(ckptDir, 0o755); err != nil {
@@ -222,7 +227,11 @@ func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (*His
 // error that tells the caller so.
 func interrupt(m *nn.Sequential[float32], ds *Dataset, cfg Config, dir string,
 	meta CheckpointMeta, epoch, done, total int, sum float64, seen int) error {
-	if done == 0 && epoch > 1 {
+	switch {
+	case done == 0 && epoch == 1:
+		return fmt.Errorf("%s: %w before training began; nothing saved", cfg.Model,
+			ErrInterrupted)
+	case done == 0:
 		return fmt.Errorf("%s: %w after epoch %d; its checkpoint is saved",
 			cfg.Model, ErrInterrupted, epoch-1)
 	}

@@ -23,6 +23,10 @@ func runAll(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if err := runTrain(ctx, o, stdout, stderr); err != nil {
 		return err
 	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w after training; checkpoints saved, run evaluate for the results",
+			errInterrupted)
+	}
 	return runEvaluate(ctx, o, stdout, stderr)
 }
 
@@ -82,7 +86,8 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		stale = append(stale, m+"-predictions.png")
 	}
 	for _, name := range stale {
-		if err := os.Remove(filepath.Join(o.out, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		err := os.Remove(filepath.Join(o.out, name))
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 	}

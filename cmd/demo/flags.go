@@ -46,7 +46,8 @@ type command struct {
 }
 
 var (
-	prepareFlags  = []string{"data", "fill", "drop-bad", "columns", "out", "stride", "scale-on-whole"}
+	prepareFlags = []string{"data", "fill", "drop-bad", "columns", "out", "stride",
+		"scale-on-whole"}
 	trainFlags    = []string{"out", "model", "epochs", "seed", "batch"}
 	evaluateFlags = []string{"out", "model", "batch"}
 )

@@ -213,3 +213,26 @@ func TestHelp(t *testing.T) {
 		t.Error("help does not say how to reproduce the tutorial's training")
 	}
 }
+
+// TestInterruptedBeforeTraining: a cancelled context (Ctrl-C) stops train with exit 130
+// and one line, before any checkpoint is written. train's own tests cover an interruption
+// in the middle of an epoch.
+func TestInterruptedBeforeTraining(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 272+29*68)
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := runDemo("prepare", "--data", csv, "--out", out, "--stride", "68"); code != 0 {
+		t.Fatalf("prepare: exit %d: %s", code, stderr)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var o, e bytes.Buffer
+	code := run(ctx, []string{"train", "--out", out, "--model", "cnn"}, &o, &e)
+	if code != exitInterrupted || strings.Count(e.String(), "\n") != 1 ||
+		!strings.Contains(e.String(), "interrupted") {
+		t.Errorf("exit %d, stderr %q", code, e.String())
+	}
+	if names, _ := filepath.Glob(filepath.Join(out, "checkpoints", "*")); len(names) != 0 {
+		t.Errorf("checkpoints %v", names)
+	}
+}
