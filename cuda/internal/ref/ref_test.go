@@ -12,7 +12,7 @@ import (
 
 // TestGradients checks the composed references against central differences of
 // L = Σ dy∘h in float64, for every input and weight. Step 1e-6 and tolerance 1e-6·(1+|g|):
-// the truncation error is O(step²·|f'''|) ≈ 1e-12 and the rounding error
+// the truncation error is O(step²·|f”'|) ≈ 1e-12 and the rounding error
 // O(ε·|L|/step) ≈ 1e-9, both well inside. Sigmoid keeps the gates smooth (hard_sigmoid
 // has kinks where a difference quotient is wrong).
 func TestGradients(t *testing.T) {

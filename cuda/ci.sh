@@ -1,0 +1,58 @@
+#!/bin/sh
+# CI for the CUDA backend, on machines with or without a GPU. From the repository root:
+#
+#	sh cuda/ci.sh
+#
+# 1. Installs the CUDA headers and the stub libcuda.so (Debian's nvidia-cuda-dev, from
+#    non-free) when cuda.h is missing.
+# 2. Vets the tagged packages and compiles and links the cuda test binary, which proves the
+#    package builds against the driver API's headers and links against libcuda.
+# 3. Runs the tests that need no GPU: the CPU emulation of the kernel sources and the
+#    gradient checks of the CPU references. The parity suite in package cuda runs too; it
+#    skips (reported as "[no tests to run]") when no driver or device is usable.
+# 4. When nvcc is present, regenerates the PTX into a scratch copy and fails if the
+#    committed ptx/*.ptx or internal/emu/sources.go differ from it.
+set -eu
+cd "$(dirname "$0")/.."
+
+if ! [ -e /usr/include/cuda.h ] && ! [ -e /usr/local/cuda/include/cuda.h ]; then
+	echo "ci: cuda.h missing; installing nvidia-cuda-dev (Debian non-free)"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get -o DPkg::Lock::Timeout=900 update -q
+	apt-get -o DPkg::Lock::Timeout=900 install -y -q nvidia-cuda-dev
+fi
+
+echo "ci: go vet -tags cuda ./cuda/..."
+go vet -tags cuda ./cuda/...
+
+echo "ci: compiling and linking the cuda test binary"
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+go test -c -tags cuda -o "$bin/cuda.test" ./cuda
+
+echo "ci: go test -tags cuda ./cuda/..."
+go test -count=1 -tags cuda ./cuda/...
+
+if command -v nvcc >/dev/null 2>&1; then
+	echo "ci: checking the committed PTX against $(nvcc --version | tail -1)"
+	mkdir -p "$bin/src/internal/emu"
+	cp cuda/gen.sh cuda/*.cu cuda/*.cuh "$bin/src/"
+	sh "$bin/src/gen.sh"
+	for f in "$bin"/src/ptx/*.ptx; do
+		if ! cmp -s "$f" "cuda/ptx/$(basename "$f")"; then
+			echo "ci: cuda/ptx/$(basename "$f") is stale: run go generate -tags cuda ./cuda" >&2
+			exit 1
+		fi
+	done
+	if [ "$(ls "$bin"/src/ptx | wc -l)" != "$(ls cuda/ptx | wc -l)" ]; then
+		echo "ci: cuda/ptx holds files gen.sh does not make" >&2
+		exit 1
+	fi
+	cmp -s "$bin/src/internal/emu/sources.go" cuda/internal/emu/sources.go || {
+		echo "ci: cuda/internal/emu/sources.go is stale: run go generate -tags cuda ./cuda" >&2
+		exit 1
+	}
+else
+	echo "ci: nvcc not found; the committed PTX was not checked"
+fi
+echo "ci: ok"
