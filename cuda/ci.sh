@@ -22,6 +22,13 @@ if ! [ -e /usr/include/cuda.h ] && ! [ -e /usr/local/cuda/include/cuda.h ]; then
 	apt-get -o DPkg::Lock::Timeout=900 install -y -q nvidia-cuda-dev
 fi
 
+# gorgonia.org/cu links -lcuda from the usual library directories; where only the stub
+# from nvidia-cuda-dev is installed, let the linker find it there (a real libcuda.so found
+# first is used instead; both give the same DT_NEEDED libcuda.so.1).
+if [ -e /usr/lib/x86_64-linux-gnu/stubs/libcuda.so ]; then
+	export CGO_LDFLAGS="${CGO_LDFLAGS:-} -L/usr/lib/x86_64-linux-gnu/stubs"
+fi
+
 echo "ci: go vet -tags cuda ./cuda/..."
 go vet -tags cuda ./cuda/...
 

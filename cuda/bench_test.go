@@ -1,0 +1,147 @@
+//go:build cuda
+
+package cuda
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/seqnn/seqnn/kernels"
+)
+
+// Benchmarks queue b.N launches and wait once at the end; each reports the figure its
+// kernel is bound by (FLOP/s for the product, bytes/s for elementwise work, steps/s for
+// the recurrent time loops, whose cost is latency).
+
+func BenchmarkGemm512(b *testing.B) {
+	const n = 512
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := benchBuf(b, randn[float32](rng, n*n, 1))
+	c := benchBuf(b, make([]float32, n*n))
+	b.ResetTimer()
+	for range b.N {
+		if err := Gemm(dev, false, false, n, n, n, 1, x, n, x, n, 0, c, n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchSync(b)
+	b.ReportMetric(2*n*n*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+func BenchmarkAdam1M(b *testing.B) {
+	const n = 1 << 20
+	p := benchBuf(b, make([]float32, n))
+	g, m, v := benchBuf(b, make([]float32, n)), benchBuf(b, make([]float32, n)),
+		benchBuf(b, make([]float32, n))
+	o := Adam{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	b.ResetTimer()
+	for i := range b.N {
+		if err := AdamStep(dev, o, i+1, p, g, m, v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchSync(b)
+	b.ReportMetric(7*4*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s") // 4 reads, 3 writes
+}
+
+func BenchmarkConv1D(b *testing.B) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	c := Conv1D{T: 256, C: 8, K: 5, S: 1, O: 32, Act: kernels.ReLU}
+	B := 64
+	x, w := benchBuf(b, randn[float32](rng, B*c.T*c.C, 1)), benchBuf(b, randn[float32](rng, c.K*c.C*c.O, 1))
+	bias, y := benchBuf(b, make([]float32, c.O)), benchBuf(b, make([]float32, B*c.To()*c.O))
+	dx, dw := benchBuf(b, make([]float32, B*c.T*c.C)), benchBuf(b, make([]float32, c.K*c.C*c.O))
+	b.ResetTimer()
+	for range b.N {
+		if err := Conv1DForward(dev, c, y, x, w, bias, B); err != nil {
+			b.Fatal(err)
+		}
+		if err := Conv1DBackward(dev, c, dx, dw, bias, y, y, x, w, B); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchSync(b)
+}
+
+// BenchmarkLSTM is the tutorial's shape, H 50, with U persistent in shared memory
+// (float32) or read from global memory.
+func BenchmarkLSTM(b *testing.B) {
+	for _, noPersist := range []bool{false, true} {
+		name := "persistent"
+		if noPersist {
+			name = "global"
+		}
+		b.Run(name, func(b *testing.B) { benchLSTM(b, 8, 50, 5, 50, noPersist) })
+	}
+}
+
+func benchLSTM(b *testing.B, B, T, F, H int, noPersist bool) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	l, err := NewLSTM[float32](dev, F, H, T, B)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Free()
+	l.NoPersist = noPersist
+	G := 4 * H
+	x, w := benchBuf(b, randn[float32](rng, B*T*F, 1)), benchBuf(b, randn[float32](rng, F*G, 0.5))
+	u, bias := benchBuf(b, randn[float32](rng, H*G, 0.3)), benchBuf(b, make([]float32, G))
+	h, dy := benchBuf(b, make([]float32, B*T*H)), benchBuf(b, randn[float32](rng, B*T*H, 1))
+	dx, dw := benchBuf(b, make([]float32, B*T*F)), benchBuf(b, make([]float32, F*G))
+	du, db := benchBuf(b, make([]float32, H*G)), benchBuf(b, make([]float32, G))
+	b.ResetTimer()
+	for range b.N {
+		if err := l.Forward(h, x, w, u, bias, B); err != nil {
+			b.Fatal(err)
+		}
+		if err := l.Backward(dx, dw, du, db, dy, x, w, u, B); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchSync(b)
+	b.ReportMetric(float64(T*b.N)/b.Elapsed().Seconds(), "steps/s")
+}
+
+func BenchmarkGRU(b *testing.B) {
+	const B, T, F, H = 8, 50, 5, 50
+	rng := rand.New(rand.NewPCG(4, 4))
+	g, err := NewGRU[float32](dev, F, H, T, B, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Free()
+	G := 3 * H
+	x, w := benchBuf(b, randn[float32](rng, B*T*F, 1)), benchBuf(b, randn[float32](rng, F*G, 0.5))
+	u, bias := benchBuf(b, randn[float32](rng, H*G, 0.3)), benchBuf(b, make([]float32, G))
+	h, dy := benchBuf(b, make([]float32, B*T*H)), benchBuf(b, randn[float32](rng, B*T*H, 1))
+	dx, dw := benchBuf(b, make([]float32, B*T*F)), benchBuf(b, make([]float32, F*G))
+	du, db := benchBuf(b, make([]float32, H*G)), benchBuf(b, make([]float32, G))
+	b.ResetTimer()
+	for range b.N {
+		if err := g.Forward(h, x, w, u, bias, B); err != nil {
+			b.Fatal(err)
+		}
+		if err := g.Backward(dx, dw, du, db, dy, x, w, u, B); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchSync(b)
+	b.ReportMetric(float64(T*b.N)/b.Elapsed().Seconds(), "steps/s")
+}
+
+func benchBuf(b *testing.B, x []float32) *Buffer[float32] {
+	b.Helper()
+	buf, err := Upload(dev, x)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(buf.Free)
+	return buf
+}
+
+func benchSync(b *testing.B) {
+	b.Helper()
+	if err := dev.Sync(); err != nil {
+		b.Fatal(err)
+	}
+}
