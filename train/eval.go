@@ -51,6 +51,7 @@ func EvaluateModel(ds *Dataset, outDir, model string, maxB int) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
+	maxB = max(1, min(maxB, ds.Val.Len()))
 	m, err := NewModel(model, ds, maxB, meta.Seed)
 	if err != nil {
 		return Result{}, err

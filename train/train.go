@@ -116,7 +116,10 @@ func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
 	if report == nil {
 		report = func(Event) {}
 	}
-	m, err := NewModel(cfg.Model, ds, cfg.Batch, cfg.Seed)
+	// A batch larger than the training set would only size buffers for samples that
+	// never come.
+	B, In, Out := min(cfg.Batch, ds.Train.Len()), ds.In, ds.Out
+	m, err := NewModel(cfg.Model, ds, B, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +141,6 @@ func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
 	}
 	opt := optim.NewAdam(optim.DefaultAdam(), ws)
 
-	B, In, Out := cfg.Batch, ds.In, ds.Out
 	N := ds.Train.Len()
 	batches := (N + B - 1) / B
 	xb := make([]float32, B*In)  // (B, In)
