@@ -63,26 +63,28 @@ func BenchmarkConv1D(b *testing.B) {
 	benchSync(b)
 }
 
-// BenchmarkLSTM is the tutorial's shape, H 50, with U persistent in shared memory
-// (float32) or read from global memory.
+// BenchmarkLSTM is the tutorial's shape, H 50, with each way of running the time loop,
+// and a wide layer, H 512, where one block per batch row leaves most of the GPU idle.
 func BenchmarkLSTM(b *testing.B) {
-	for _, noPersist := range []bool{false, true} {
-		name := "persistent"
-		if noPersist {
-			name = "global"
-		}
-		b.Run(name, func(b *testing.B) { benchLSTM(b, 8, 50, 5, 50, noPersist) })
+	for _, c := range []struct {
+		name string
+		H    int
+		loop Loop
+	}{{"H50/persistent", 50, LoopPersistent}, {"H50/block", 50, LoopBlock},
+		{"H50/step", 50, LoopStep}, {"H512/block", 512, LoopBlock},
+		{"H512/step", 512, LoopStep}} {
+		b.Run(c.name, func(b *testing.B) { benchLSTM(b, 8, 50, 5, c.H, c.loop) })
 	}
 }
 
-func benchLSTM(b *testing.B, B, T, F, H int, noPersist bool) {
+func benchLSTM(b *testing.B, B, T, F, H int, loop Loop) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	l, err := NewLSTM[float32](dev, F, H, T, B)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer l.Free()
-	l.NoPersist = noPersist
+	l.Loop = loop
 	G := 4 * H
 	x, w := benchBuf(b, randn[float32](rng, B*T*F, 1)), benchBuf(b, randn[float32](rng, F*G, 0.5))
 	u, bias := benchBuf(b, randn[float32](rng, H*G, 0.3)), benchBuf(b, make([]float32, G))

@@ -137,6 +137,108 @@ __device__ void gru_bwd(T* daIn, T* daRec, const T* dy, const T* hprev, const T*
     }
 }
 
+// The same loop as one or two launches per time step, B·H threads, thread (b, k) owning
+// unit k of row b, U read through the cache; for when one block per row leaves the GPU
+// idle. Sums run in the order of gru_fwd and gru_bwd.
+//
+// gru_step_fwd_a: reset after, the whole step; reset before, z, r and q = r∘h_{t-1}.
+template <typename T>
+__device__ void gru_step_fwd_a(T* h, T* hprev, T* gates, T* q, const T* xw, const T* U,
+                               const T* bRec, int B, int T_, int H, int t, int ract,
+                               int actv, int resetAfter) {
+    int G = 3 * H;
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < B * H; i += gridDim.x * blockDim.x) {
+        int b = i / H, k = i % H;
+        size_t r = (size_t)b * T_ + t;
+        const T* hp = t > 0 ? h + (r - 1) * H : nullptr;
+        T az = xw[r * G + k], ar = xw[r * G + H + k], aq = 0, hk = hp ? hp[k] : T(0);
+        if (hp) {
+            for (int p = 0; p < H; p++) {
+                az += hp[p] * U[p * G + k];
+                ar += hp[p] * U[p * G + H + k];
+                if (resetAfter) aq += hp[p] * U[p * G + 2 * H + k];
+            }
+        }
+        if (resetAfter) az += bRec[k], ar += bRec[H + k], aq += bRec[2 * H + k];
+        T zv = act(ract, az, T(0)), rv = act(ract, ar, T(0));
+        gates[r * G + k] = zv, gates[r * G + H + k] = rv;
+        hprev[r * H + k] = hk;
+        q[r * H + k] = resetAfter ? aq : rv * hk;
+        if (!resetAfter) continue;
+        T hh = act(actv, xw[r * G + 2 * H + k] + rv * aq, T(0));
+        gates[r * G + 2 * H + k] = hh;
+        h[r * H + k] = zv * hk + (T(1) - zv) * hh;
+    }
+}
+
+// gru_step_fwd_b: reset before only, ĥ = act(xw_h + (r∘h_{t-1})·U_h) and h_t.
+template <typename T>
+__device__ void gru_step_fwd_b(T* h, T* gates, const T* q, const T* xw, const T* U, int B,
+                               int T_, int H, int t, int actv) {
+    int G = 3 * H;
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < B * H; i += gridDim.x * blockDim.x) {
+        int b = i / H, k = i % H;
+        size_t r = (size_t)b * T_ + t;
+        T ah = xw[r * G + 2 * H + k];
+        if (t > 0) for (int p = 0; p < H; p++) ah += q[r * H + p] * U[p * G + 2 * H + k];
+        T hh = act(actv, ah, T(0)), zv = gates[r * G + k];
+        T hk = t > 0 ? h[(r - 1) * H + k] : T(0);
+        gates[r * G + 2 * H + k] = hh;
+        h[r * H + k] = zv * hk + (T(1) - zv) * hh;
+    }
+}
+
+// gru_step_bwd_a: the recurrent gradient from step t+1, dhd (B, H) + da_{t+1}·Uᵀ (over
+// 3H columns reset after, 2H before), then step t's daz, daĥ (and, reset after, dar and
+// dq); dhd becomes dh∘z. dhd carries between launches.
+template <typename T>
+__device__ void gru_step_bwd_a(T* daIn, T* daRec, T* dhd, const T* dy, const T* hprev,
+                               const T* gates, const T* q, const T* U, int B, int T_, int H,
+                               int t, int ract, int actv, int resetAfter) {
+    int G = 3 * H, nj = resetAfter ? G : 2 * H;
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < B * H; i += gridDim.x * blockDim.x) {
+        int b = i / H, k = i % H;
+        size_t r = (size_t)b * T_ + t;
+        T s = 0;
+        if (t < T_ - 1) {
+            s = dhd[i];
+            for (int j = 0; j < nj; j++) s += daRec[(r + 1) * G + j] * U[k * G + j];
+        }
+        const T* g = gates + r * G;
+        T zv = g[k], rv = g[H + k], hh = g[2 * H + k], hp = hprev[r * H + k];
+        T dh = dy[r * H + k] + s;
+        T dah = dh * (T(1) - zv) * actd(actv, hh, T(0));
+        T daz = dh * (hp - hh) * actd(ract, zv, T(0));
+        dhd[i] = dh * zv;
+        daIn[r * G + k] = daRec[r * G + k] = daz;
+        daIn[r * G + 2 * H + k] = dah;
+        if (resetAfter) {
+            T dar = dah * q[r * H + k] * actd(ract, rv, T(0));
+            daRec[r * G + 2 * H + k] = dah * rv;
+            daIn[r * G + H + k] = daRec[r * G + H + k] = dar;
+        } else {
+            daRec[r * G + 2 * H + k] = dah;
+        }
+    }
+}
+
+// gru_step_bwd_b: reset before only, d(r∘h) = daĥ·U_hᵀ, then dar and dhd += d(r∘h)∘r.
+template <typename T>
+__device__ void gru_step_bwd_b(T* daIn, T* daRec, T* dhd, const T* hprev, const T* gates,
+                               const T* U, int B, int T_, int H, int t, int ract) {
+    int G = 3 * H;
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < B * H; i += gridDim.x * blockDim.x) {
+        int b = i / H, k = i % H;
+        size_t r = (size_t)b * T_ + t;
+        T drh = 0;
+        for (int j = 0; j < H; j++) drh += daIn[r * G + 2 * H + j] * U[k * G + 2 * H + j];
+        T rv = gates[r * G + H + k];
+        T dar = drh * hprev[r * H + k] * actd(ract, rv, T(0));
+        dhd[i] += drh * rv;
+        daIn[r * G + H + k] = daRec[r * G + H + k] = dar;
+    }
+}
+
 #define DEFINE(T, SFX)                                                                     \
     extern "C" __global__ void gru_fwd_##SFX(T* h, T* hprev, T* gates, T* q, const T* xw,   \
                                              const T* U, const T* bRec, int B, int T_,      \
@@ -154,3 +256,30 @@ __device__ void gru_bwd(T* daIn, T* daRec, const T* dy, const T* hprev, const T*
     }
 DEFINE(float, f32)
 DEFINE(double, f64)
+
+#define DEFINE_STEP(T, SFX)                                                                \
+    extern "C" __global__ void gru_step_fwd_a_##SFX(                                        \
+        T* h, T* hprev, T* gates, T* q, const T* xw, const T* U, const T* bRec, int B,      \
+        int T_, int H, int t, int ract, int actv, int resetAfter) {                         \
+        gru_step_fwd_a<T>(h, hprev, gates, q, xw, U, bRec, B, T_, H, t, ract, actv,         \
+                          resetAfter);                                                      \
+    }                                                                                       \
+    extern "C" __global__ void gru_step_fwd_b_##SFX(T* h, T* gates, const T* q,             \
+                                                    const T* xw, const T* U, int B, int T_, \
+                                                    int H, int t, int actv) {               \
+        gru_step_fwd_b<T>(h, gates, q, xw, U, B, T_, H, t, actv);                           \
+    }                                                                                       \
+    extern "C" __global__ void gru_step_bwd_a_##SFX(                                        \
+        T* daIn, T* daRec, T* dhd, const T* dy, const T* hprev, const T* gates, const T* q, \
+        const T* U, int B, int T_, int H, int t, int ract, int actv, int resetAfter) {      \
+        gru_step_bwd_a<T>(daIn, daRec, dhd, dy, hprev, gates, q, U, B, T_, H, t, ract,      \
+                          actv, resetAfter);                                                \
+    }                                                                                       \
+    extern "C" __global__ void gru_step_bwd_b_##SFX(T* daIn, T* daRec, T* dhd,              \
+                                                    const T* hprev, const T* gates,         \
+                                                    const T* U, int B, int T_, int H,       \
+                                                    int t, int ract) {                      \
+        gru_step_bwd_b<T>(daIn, daRec, dhd, hprev, gates, U, B, T_, H, t, ract);            \
+    }
+DEFINE_STEP(float, f32)
+DEFINE_STEP(double, f64)

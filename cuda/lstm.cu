@@ -101,6 +101,62 @@ __device__ void lstm_bwd(T* dz, const T* dy, const T* c, const T* gates, const T
     }
 }
 
+// The same step as one launch per time step, for when one block per batch row leaves the
+// GPU idle (large H, small B): B·H threads, thread (b, k) computing unit k's four gates
+// with U read through the cache. Sums run in the order of lstm_fwd, so both agree bit
+// for bit. t is the step; h holds the earlier steps' outputs.
+template <typename T>
+__device__ void lstm_step_fwd(T* h, T* c, T* hprev, T* gates, const T* xw, const T* U,
+                              int B, int T_, int H, int t, int ract, int actv) {
+    int G = 4 * H;
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < B * H; i += gridDim.x * blockDim.x) {
+        int b = i / H, k = i % H;
+        size_t r = (size_t)b * T_ + t;
+        const T* hp = t > 0 ? h + (r - 1) * H : nullptr;
+        T a[4];
+        for (int q = 0; q < 4; q++) {
+            int j = q * H + k;
+            T z = xw[r * G + j];
+            if (hp) for (int p = 0; p < H; p++) z += hp[p] * U[p * G + j];
+            a[q] = q == 2 ? act(actv, z, T(0)) : act(ract, z, T(0));
+            gates[r * G + j] = a[q];
+        }
+        T cp = t > 0 ? c[(r - 1) * H + k] : T(0);
+        T ct = a[1] * cp + a[0] * a[2];
+        hprev[r * H + k] = hp ? hp[k] : T(0);
+        c[r * H + k] = ct;
+        h[r * H + k] = a[3] * act(actv, ct, T(0));
+    }
+}
+
+// One backward step of lstm_bwd as its own launch, t = T-1 … 0; dc (B, H) carries
+// ∂L/∂c between launches and dz rows of step t+1 give the recurrent part of dh.
+template <typename T>
+__device__ void lstm_step_bwd(T* dz, T* dc, const T* dy, const T* c, const T* gates,
+                              const T* U, int B, int T_, int H, int t, int ract, int actv) {
+    int G = 4 * H;
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < B * H; i += gridDim.x * blockDim.x) {
+        int b = i / H, k = i % H;
+        size_t r = (size_t)b * T_ + t;
+        T s = 0, dcn = 0;
+        if (t < T_ - 1) {
+            for (int j = 0; j < G; j++) s += dz[(r + 1) * G + j] * U[k * G + j];
+            dcn = dc[i];
+        }
+        const T* g = gates + r * G;
+        T ig = g[k], f = g[H + k], gg = g[2 * H + k], o = g[3 * H + k];
+        T tc = act(actv, c[r * H + k], T(0));
+        T cp = t > 0 ? c[(r - 1) * H + k] : T(0);
+        T dh = dy[r * H + k] + s;
+        T dct = dcn + dh * o * actd(actv, tc, T(0));
+        dz[r * G + k] = dct * gg * actd(ract, ig, T(0));
+        dz[r * G + H + k] = dct * cp * actd(ract, f, T(0));
+        dz[r * G + 2 * H + k] = dct * ig * actd(actv, gg, T(0));
+        dz[r * G + 3 * H + k] = dh * tc * actd(ract, o, T(0));
+        dc[i] = dct * f;
+    }
+}
+
 #define DEFINE(T, SFX)                                                                     \
     extern "C" __global__ void lstm_fwd_##SFX(T* h, T* c, T* hprev, T* gates, const T* xw,  \
                                               const T* U, int B, int T_, int H, int ract,   \
@@ -111,6 +167,17 @@ __device__ void lstm_bwd(T* dz, const T* dy, const T* c, const T* gates, const T
                                               const T* gates, const T* U, int B, int T_,    \
                                               int H, int ract, int actv, int persist) {     \
         lstm_bwd<T>(dz, dy, c, gates, U, B, T_, H, ract, actv, persist);                    \
+    }                                                                                       \
+    extern "C" __global__ void lstm_step_fwd_##SFX(T* h, T* c, T* hprev, T* gates,          \
+                                                   const T* xw, const T* U, int B, int T_,  \
+                                                   int H, int t, int ract, int actv) {      \
+        lstm_step_fwd<T>(h, c, hprev, gates, xw, U, B, T_, H, t, ract, actv);               \
+    }                                                                                       \
+    extern "C" __global__ void lstm_step_bwd_##SFX(T* dz, T* dc, const T* dy, const T* c,   \
+                                                   const T* gates, const T* U, int B,       \
+                                                   int T_, int H, int t, int ract,          \
+                                                   int actv) {                              \
+        lstm_step_bwd<T>(dz, dc, dy, c, gates, U, B, T_, H, t, ract, actv);                 \
     }
 DEFINE(float, f32)
 DEFINE(double, f64)

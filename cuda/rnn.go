@@ -7,6 +7,37 @@ import (
 	"gorgonia.org/cu"
 )
 
+// Loop chooses how a recurrent layer runs its time loop on the device.
+type Loop int
+
+const (
+	// LoopAuto is LoopPersistent when U fits in shared memory beside the step's state
+	// (48 KiB; see LSTM and GRU for the limits on H), and LoopStep otherwise.
+	LoopAuto Loop = iota
+	// LoopPersistent: one block per batch row runs all T steps in one launch, with U staged
+	// in shared memory for the whole sequence; falls back to LoopBlock when U does not fit.
+	LoopPersistent
+	// LoopBlock: one block per batch row runs all T steps, U read through the cache.
+	LoopBlock
+	// LoopStep: one fused launch per step (two for the reset-before GRU) over B·H threads,
+	// which keeps more of the GPU busy when B is small and H large.
+	LoopStep
+)
+
+// plan resolves a Loop for a kernel whose block keeps `state` elements of step state
+// beside U (H, G); it returns the loop and the dynamic shared memory of the block form.
+func plan[T Float](l Loop, state, H, G int) (Loop, int, bool) {
+	smem, fits := sharedPlan[T](state, H, G, true)
+	switch {
+	case l == LoopStep || (l == LoopAuto && !fits):
+		return LoopStep, 0, false
+	case l == LoopBlock || !fits:
+		smem, _ = sharedPlan[T](state, H, G, false)
+		return LoopBlock, smem, false
+	}
+	return LoopPersistent, smem, true
+}
+
 // maxShared is the dynamic shared memory a block may use without opting in with
 // cuFuncSetAttribute, which gorgonia.org/cu v0.9.6 does not wrap.
 const maxShared = 48 << 10
@@ -33,19 +64,21 @@ func sharedPlan[T Float](state, H, G int, allow bool) (bytes int, persist bool) 
 //	c_t = f∘c_{t-1} + i∘g     h_t = o∘act(c_t)      h_0 = c_0 = 0
 //
 // with ra = RecAct (Keras 2.1.1 default hard_sigmoid = clip(0.2x+0.5, 0, 1)) and act = Act
-// (tanh). Forward is one product for x·W + b and one launch for all T steps; when U fits
-// in shared memory (float32 with H ≤ 54, float64 with H ≤ 38) it stays there for the
-// whole sequence. Backward is one launch for the time loop and products for the weights.
+// (tanh). Forward is one product for x·W + b and then the time loop, run as Loop says:
+// by default one launch for all T steps with U kept in shared memory when it fits
+// (float32 with H ≤ 54, float64 with H ≤ 38), else one fused launch per step. Backward
+// runs the time loop the same way, then products for the weight gradients.
 // Buffers are sized once for MaxB; nothing is allocated per call.
 type LSTM[T Float] struct {
-	d                 *Device
-	F, H, T, MaxB     int
-	RecAct, Act       kernels.Activation
-	NoPersist         bool       // read U from global memory even when it would fit
-	xw                *Buffer[T] // (B, T, 4H) x·W + b in forward; ∂L/∂z in backward
-	gates             *Buffer[T] // (B, T, 4H) i, f, g, o after their activations
-	c, hprev          *Buffer[T] // (B, T, H) cell state c_t and h_{t-1}
-	persistFwd, persB bool       // whether the last calls kept U in shared memory
+	d                *Device
+	F, H, T, MaxB    int
+	RecAct, Act      kernels.Activation
+	Loop             Loop       // how the time loop runs; LoopAuto by default
+	xw               *Buffer[T] // (B, T, 4H) x·W + b in forward; ∂L/∂z in backward
+	gates            *Buffer[T] // (B, T, 4H) i, f, g, o after their activations
+	c, hprev         *Buffer[T] // (B, T, H) cell state c_t and h_{t-1}
+	dc               *Buffer[T] // (B, H) ∂L/∂c carried between LoopStep launches
+	usedFwd, usedBwd Loop       // the loops the last Forward and Backward ran
 }
 
 // NewLSTM allocates the caches for batches of up to maxB sequences of T steps.
@@ -56,10 +89,11 @@ func NewLSTM[T Float](d *Device, F, H, T_, maxB int) (*LSTM[T], error) {
 	bufs := []struct {
 		p **Buffer[T]
 		n int
-	}{{&l.xw, 4 * H}, {&l.gates, 4 * H}, {&l.c, H}, {&l.hprev, H}}
+	}{{&l.xw, 4 * H * T_}, {&l.gates, 4 * H * T_}, {&l.c, H * T_}, {&l.hprev, H * T_},
+		{&l.dc, H}}
 	for _, b := range bufs {
 		var err error
-		if *b.p, err = NewBuffer[T](d, maxB*T_*b.n); err != nil {
+		if *b.p, err = NewBuffer[T](d, maxB*b.n); err != nil {
 			l.Free()
 			return nil, err
 		}
@@ -69,13 +103,13 @@ func NewLSTM[T Float](d *Device, F, H, T_, maxB int) (*LSTM[T], error) {
 
 // Free releases the caches; safe to call twice.
 func (l *LSTM[T]) Free() {
-	for _, b := range []*Buffer[T]{l.xw, l.gates, l.c, l.hprev} {
+	for _, b := range []*Buffer[T]{l.xw, l.gates, l.c, l.hprev, l.dc} {
 		b.Free()
 	}
 }
 
-// Persistent reports whether the last Forward and Backward kept U in shared memory.
-func (l *LSTM[T]) Persistent() (fwd, bwd bool) { return l.persistFwd, l.persB }
+// Used reports the loops the last Forward and Backward ran (LoopAuto resolved).
+func (l *LSTM[T]) Used() (fwd, bwd Loop) { return l.usedFwd, l.usedBwd }
 
 func (l *LSTM[T]) check(op string, B int) {
 	if B <= 0 || B > l.MaxB {
@@ -96,8 +130,19 @@ func (l *LSTM[T]) Forward(h, x, w, u, bias *Buffer[T], B int) error {
 	if err := Gemm(l.d, false, false, rows, G, F, 1, x, F, w, G, 1, l.xw, G); err != nil {
 		return err
 	}
-	smem, persist := sharedPlan[T](H+G, H, G, !l.NoPersist)
-	l.persistFwd = persist
+	loop, smem, persist := plan[T](l.Loop, H+G, H, G)
+	l.usedFwd = loop
+	if loop == LoopStep {
+		for t := 0; t < l.T; t++ {
+			err := l.d.launch("lstm_step_fwd"+suffix[T](), linear(B*H), h.ptr, l.c.ptr,
+				l.hprev.ptr, l.gates.ptr, l.xw.ptr, u.ptr, B, l.T, H, t, int(l.RecAct),
+				int(l.Act))
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	c := cfg{gx: B, gy: 1, bx: rnnBlock(G), by: 1, smem: smem}
 	return l.d.launch("lstm_fwd"+suffix[T](), c, h.ptr, l.c.ptr, l.hprev.ptr, l.gates.ptr,
 		l.xw.ptr, u.ptr, B, l.T, H, int(l.RecAct), int(l.Act), persist)
@@ -113,14 +158,24 @@ func (l *LSTM[T]) Backward(dx, dw, du, dbias, dy, x, w, u *Buffer[T], B int) err
 	F, H, G, rows := l.F, l.H, 4*l.H, B*l.T
 	need("LSTM.Backward", "dy", dy, rows*H)
 	need("LSTM.Backward", "u", u, H*G)
-	smem, persist := sharedPlan[T](2*H+G, H, G, !l.NoPersist)
-	l.persB = persist
-	c := cfg{gx: B, gy: 1, bx: rnnBlock(H), by: 1, smem: smem}
+	loop, smem, persist := plan[T](l.Loop, 2*H+G, H, G)
+	l.usedBwd = loop
 	dz := l.xw
-	err := l.d.launch("lstm_bwd"+suffix[T](), c, dz.ptr, dy.ptr, l.c.ptr, l.gates.ptr,
-		u.ptr, B, l.T, H, int(l.RecAct), int(l.Act), persist)
-	if err != nil {
-		return err
+	if loop == LoopStep {
+		for t := l.T - 1; t >= 0; t-- {
+			err := l.d.launch("lstm_step_bwd"+suffix[T](), linear(B*H), dz.ptr, l.dc.ptr,
+				dy.ptr, l.c.ptr, l.gates.ptr, u.ptr, B, l.T, H, t, int(l.RecAct), int(l.Act))
+			if err != nil {
+				return err
+			}
+		}
+	} else {
+		c := cfg{gx: B, gy: 1, bx: rnnBlock(H), by: 1, smem: smem}
+		err := l.d.launch("lstm_bwd"+suffix[T](), c, dz.ptr, dy.ptr, l.c.ptr, l.gates.ptr,
+			u.ptr, B, l.T, H, int(l.RecAct), int(l.Act), persist)
+		if err != nil {
+			return err
+		}
 	}
 	return weightGrads(l.d, dx, dw, du, dbias, dz, dz, x, w, l.hprev, l.hprev, rows, F, H, G, 0)
 }
@@ -172,18 +227,21 @@ func weightGrads[T Float](d *Device, dx, dw, du, dbias, daIn, daRec, x, w, hprev
 //	z = ra(x·W_z + b_z + h·U_z + b'_z)   r likewise
 //	ĥ = act(x·W_h + b_h + r∘(h·U_h + b'_h))
 //
-// and in both h_t = z∘h_{t-1} + (1-z)∘ĥ, h_0 = 0. U stays in shared memory for the whole
-// sequence when it fits (float32 with H ≤ 63, float64 with H ≤ 44).
+// and in both h_t = z∘h_{t-1} + (1-z)∘ĥ, h_0 = 0. By default U stays in shared memory
+// for one launch over the whole sequence when it fits (float32 with H ≤ 63, float64 with
+// H ≤ 44); otherwise each step is one launch (reset after) or two (reset before).
 type GRU[T Float] struct {
 	d             *Device
 	F, H, T, MaxB int
 	RecAct, Act   kernels.Activation
 	ResetAfter    bool
-	NoPersist     bool       // read U from global memory even when it would fit
+	Loop          Loop       // how the time loop runs; LoopAuto by default
 	xw            *Buffer[T] // (B, T, 3H) x·W + b_in in forward; daIn in backward
 	daRec         *Buffer[T] // (B, T, 3H) gradient of the recurrent-side pre-activations
 	gates         *Buffer[T] // (B, T, 3H) z, r, ĥ after their activations
 	hprev, q      *Buffer[T] // (B, T, H) h_{t-1}; h·U_h + b'_h, or r∘h_{t-1} (reset before)
+	dhd           *Buffer[T] // (B, H) direct part of ∂L/∂h_{t-1}, between LoopStep launches
+	used          Loop       // the loop the last Forward ran
 }
 
 // NewGRU allocates the caches for batches of up to maxB sequences of T steps.
@@ -194,10 +252,11 @@ func NewGRU[T Float](d *Device, F, H, T_, maxB int, resetAfter bool) (*GRU[T], e
 	bufs := []struct {
 		p **Buffer[T]
 		n int
-	}{{&g.xw, 3 * H}, {&g.daRec, 3 * H}, {&g.gates, 3 * H}, {&g.hprev, H}, {&g.q, H}}
+	}{{&g.xw, 3 * H * T_}, {&g.daRec, 3 * H * T_}, {&g.gates, 3 * H * T_},
+		{&g.hprev, H * T_}, {&g.q, H * T_}, {&g.dhd, H}}
 	for _, b := range bufs {
 		var err error
-		if *b.p, err = NewBuffer[T](d, maxB*T_*b.n); err != nil {
+		if *b.p, err = NewBuffer[T](d, maxB*b.n); err != nil {
 			g.Free()
 			return nil, err
 		}
@@ -207,7 +266,7 @@ func NewGRU[T Float](d *Device, F, H, T_, maxB int, resetAfter bool) (*GRU[T], e
 
 // Free releases the caches; safe to call twice.
 func (g *GRU[T]) Free() {
-	for _, b := range []*Buffer[T]{g.xw, g.daRec, g.gates, g.hprev, g.q} {
+	for _, b := range []*Buffer[T]{g.xw, g.daRec, g.gates, g.hprev, g.q, g.dhd} {
 		b.Free()
 	}
 }
@@ -239,11 +298,33 @@ func (g *GRU[T]) Forward(h, x, w, u, bias *Buffer[T], B int) error {
 	if g.ResetAfter {
 		bRec = bias.at(G)
 	}
-	smem, persist := sharedPlan[T](2*H, H, G, !g.NoPersist)
-	c := cfg{gx: B, gy: 1, bx: rnnBlock(H), by: 1, smem: smem}
-	return g.d.launch("gru_fwd"+suffix[T](), c, h.ptr, g.hprev.ptr, g.gates.ptr, g.q.ptr,
-		g.xw.ptr, u.ptr, bRec, B, g.T, H, int(g.RecAct), int(g.Act), g.ResetAfter, persist)
+	loop, smem, persist := plan[T](g.Loop, 2*H, H, G)
+	g.used = loop
+	if loop != LoopStep {
+		c := cfg{gx: B, gy: 1, bx: rnnBlock(H), by: 1, smem: smem}
+		return g.d.launch("gru_fwd"+suffix[T](), c, h.ptr, g.hprev.ptr, g.gates.ptr,
+			g.q.ptr, g.xw.ptr, u.ptr, bRec, B, g.T, H, int(g.RecAct), int(g.Act),
+			g.ResetAfter, persist)
+	}
+	sfx := suffix[T]()
+	for t := 0; t < g.T; t++ {
+		err := g.d.launch("gru_step_fwd_a"+sfx, linear(B*H), h.ptr, g.hprev.ptr, g.gates.ptr,
+			g.q.ptr, g.xw.ptr, u.ptr, bRec, B, g.T, H, t, int(g.RecAct), int(g.Act),
+			g.ResetAfter)
+		if err == nil && !g.ResetAfter {
+			err = g.d.launch("gru_step_fwd_b"+sfx, linear(B*H), h.ptr, g.gates.ptr, g.q.ptr,
+				g.xw.ptr, u.ptr, B, g.T, H, t, int(g.Act))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// Used reports the loop the last Forward ran (LoopAuto resolved); Backward uses the same
+// rule with a little more shared memory per block.
+func (g *GRU[T]) Used() Loop { return g.used }
 
 // Backward takes dy (B, T, H), adds into dw (F, 3H), du (H, 3H), dbias (BiasLen) and
 // overwrites dx (B, T, F) unless dx is nil; x, w, u are the forward's.
@@ -254,14 +335,29 @@ func (g *GRU[T]) Backward(dx, dw, du, dbias, dy, x, w, u *Buffer[T], B int) erro
 	F, H, G, rows := g.F, g.H, 3*g.H, B*g.T
 	need("GRU.Backward", "dy", dy, rows*H)
 	need("GRU.Backward", "dbias", dbias, g.BiasLen())
-	smem, persist := sharedPlan[T](2*H+G, H, G, !g.NoPersist)
-	c := cfg{gx: B, gy: 1, bx: rnnBlock(H), by: 1, smem: smem}
-	daIn := g.xw
-	err := g.d.launch("gru_bwd"+suffix[T](), c, daIn.ptr, g.daRec.ptr, dy.ptr, g.hprev.ptr,
-		g.gates.ptr, g.q.ptr, u.ptr, B, g.T, H, int(g.RecAct), int(g.Act), g.ResetAfter,
-		persist)
-	if err != nil {
-		return err
+	loop, smem, persist := plan[T](g.Loop, 2*H+G, H, G)
+	daIn, sfx := g.xw, suffix[T]()
+	if loop == LoopStep {
+		for t := g.T - 1; t >= 0; t-- {
+			err := g.d.launch("gru_step_bwd_a"+sfx, linear(B*H), daIn.ptr, g.daRec.ptr,
+				g.dhd.ptr, dy.ptr, g.hprev.ptr, g.gates.ptr, g.q.ptr, u.ptr, B, g.T, H, t,
+				int(g.RecAct), int(g.Act), g.ResetAfter)
+			if err == nil && !g.ResetAfter {
+				err = g.d.launch("gru_step_bwd_b"+sfx, linear(B*H), daIn.ptr, g.daRec.ptr,
+					g.dhd.ptr, g.hprev.ptr, g.gates.ptr, u.ptr, B, g.T, H, t, int(g.RecAct))
+			}
+			if err != nil {
+				return err
+			}
+		}
+	} else {
+		c := cfg{gx: B, gy: 1, bx: rnnBlock(H), by: 1, smem: smem}
+		err := g.d.launch("gru_bwd"+sfx, c, daIn.ptr, g.daRec.ptr, dy.ptr, g.hprev.ptr,
+			g.gates.ptr, g.q.ptr, u.ptr, B, g.T, H, int(g.RecAct), int(g.Act), g.ResetAfter,
+			persist)
+		if err != nil {
+			return err
+		}
 	}
 	hLast, recBias := g.q, 0
 	if g.ResetAfter {

@@ -11,20 +11,25 @@ import (
 	"github.com/seqnn/seqnn/kernels"
 )
 
-// rnnCase is one recurrent test shape. H 50 is the tutorial's; 17 and 70 sit on either
-// side of the float32 shared-memory limit for U, and odd sizes cross no tile edge.
+// rnnCase is one recurrent test shape and loop. H 50 is the tutorial's (persistent in
+// float32, not in float64); 17 and 70 sit on either side of the shared-memory limit for
+// U (70 with LoopPersistent falls back to LoopBlock); H 300 spans ten warps per phase;
+// B 8 with H 33 crosses a 256-thread block edge of the step kernels.
 type rnnCase struct {
 	B, T, F, H int
 	ra         kernels.Activation
-	noPersist  bool
+	loop       Loop
 }
 
 var rnnCases = []rnnCase{
-	{3, 7, 5, 50, kernels.HardSigmoid, false},
-	{3, 7, 5, 50, kernels.HardSigmoid, true},
-	{2, 5, 3, 17, kernels.Sigmoid, false},
-	{1, 4, 2, 70, kernels.HardSigmoid, false},
-	{8, 3, 1, 33, kernels.Sigmoid, false},
+	{3, 7, 5, 50, kernels.HardSigmoid, LoopAuto},
+	{3, 7, 5, 50, kernels.HardSigmoid, LoopBlock},
+	{3, 7, 5, 50, kernels.HardSigmoid, LoopStep},
+	{2, 5, 3, 17, kernels.Sigmoid, LoopPersistent},
+	{1, 4, 2, 70, kernels.HardSigmoid, LoopAuto},
+	{1, 4, 2, 70, kernels.HardSigmoid, LoopPersistent},
+	{8, 3, 1, 33, kernels.Sigmoid, LoopStep},
+	{2, 3, 4, 300, kernels.HardSigmoid, LoopBlock},
 }
 
 func (c rnnCase) dims() ref.Dims {
@@ -32,7 +37,7 @@ func (c rnnCase) dims() ref.Dims {
 }
 
 func (c rnnCase) String() string {
-	return fmt.Sprintf("B%d T%d F%d H%d %v persist=%v", c.B, c.T, c.F, c.H, c.ra, !c.noPersist)
+	return fmt.Sprintf("B%d T%d F%d H%d %v loop%d", c.B, c.T, c.F, c.H, c.ra, c.loop)
 }
 
 func TestLSTM(t *testing.T) {
@@ -52,14 +57,14 @@ func testLSTM[T Float](t *testing.T) {
 			l, err := NewLSTM[T](dev, c.F, c.H, c.T, c.B+1) // MaxB above B: partial batch
 			check(t, err)
 			defer l.Free()
-			l.RecAct, l.NoPersist = c.ra, c.noPersist
+			l.RecAct, l.Loop = c.ra, c.loop
 			gx, gw, gu := up(t, x), up(t, w), up(t, u)
 			gh, gdx := zeros[T](t, len(want.H)), zeros[T](t, len(x))
 			gdw, gdu, gdb := zeros[T](t, len(w)), zeros[T](t, len(u)), zeros[T](t, G)
 			check(t, l.Forward(gh, gx, gw, gu, up(t, bias), c.B))
 			check(t, l.Backward(gdx, gdw, gdu, gdb, up(t, dy), gx, gw, gu, c.B))
-			fwd, bwd := l.Persistent()
-			t.Logf("U in shared memory: forward %v, backward %v", fwd, bwd)
+			fwd, bwd := l.Used()
+			t.Logf("loops run (1 persistent, 2 block, 3 step): forward %d, backward %d", fwd, bwd)
 			compareRNN(t, want, gh, gdx, gdw, gdu, gdb)
 		})
 	}
@@ -91,7 +96,7 @@ func testGRU[T Float](t *testing.T, resetAfter bool) {
 			g, err := NewGRU[T](dev, c.F, c.H, c.T, c.B, resetAfter)
 			check(t, err)
 			defer g.Free()
-			g.RecAct, g.NoPersist = c.ra, c.noPersist
+			g.RecAct, g.Loop = c.ra, c.loop
 			gx, gw, gu := up(t, x), up(t, w), up(t, u)
 			gh, gdx := zeros[T](t, len(want.H)), zeros[T](t, len(x))
 			gdw, gdu, gdb := zeros[T](t, len(w)), zeros[T](t, len(u)), zeros[T](t, nb)

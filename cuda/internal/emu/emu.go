@@ -30,6 +30,20 @@ void gru_fwd_f64(double* h, double* hprev, double* gates, double* q, const doubl
 void gru_bwd_f64(double* daIn, double* daRec, const double* dy, const double* hprev,
 	const double* gates, const double* q, const double* U, int B, int T, int H, int ract,
 	int actv, int resetAfter, int persist);
+void lstm_step_fwd_f64(double* h, double* c, double* hprev, double* gates, const double* xw,
+	const double* U, int B, int T, int H, int t, int ract, int actv);
+void lstm_step_bwd_f64(double* dz, double* dc, const double* dy, const double* c,
+	const double* gates, const double* U, int B, int T, int H, int t, int ract, int actv);
+void gru_step_fwd_a_f64(double* h, double* hprev, double* gates, double* q, const double* xw,
+	const double* U, const double* bRec, int B, int T, int H, int t, int ract, int actv,
+	int resetAfter);
+void gru_step_fwd_b_f64(double* h, double* gates, const double* q, const double* xw,
+	const double* U, int B, int T, int H, int t, int actv);
+void gru_step_bwd_a_f64(double* daIn, double* daRec, double* dhd, const double* dy,
+	const double* hprev, const double* gates, const double* q, const double* U, int B, int T,
+	int H, int t, int ract, int actv, int resetAfter);
+void gru_step_bwd_b_f64(double* daIn, double* daRec, double* dhd, const double* hprev,
+	const double* gates, const double* U, int B, int T, int H, int t, int ract);
 */
 import "C"
 
@@ -113,4 +127,53 @@ func GRU(h, hprev, gates, q, xw, u, bRec, daIn, daRec, dy []float64, B, T, H, ra
 		C.gru_bwd_f64(p(daIn), p(daRec), p(dy), p(hprev), p(gates), p(q), p(u), C.int(B),
 			C.int(T), C.int(H), C.int(ract), C.int(act), ra, pe)
 	})
+}
+
+// LSTMSteps runs the per-step kernels, as LoopStep launches them, on one block.
+func LSTMSteps(h, c, hprev, gates, xw, u, dz, dy []float64, B, T, H, ract, act int) {
+	dc := make([]float64, B*H)
+	a := []C.int{C.int(B), C.int(T), C.int(H), C.int(ract), C.int(act)}
+	for t := 0; t < T; t++ {
+		blocks(1, func() {
+			C.lstm_step_fwd_f64(p(h), p(c), p(hprev), p(gates), p(xw), p(u), a[0], a[1], a[2],
+				C.int(t), a[3], a[4])
+		})
+	}
+	for t := T - 1; t >= 0; t-- {
+		blocks(1, func() {
+			C.lstm_step_bwd_f64(p(dz), p(dc), p(dy), p(c), p(gates), p(u), a[0], a[1], a[2],
+				C.int(t), a[3], a[4])
+		})
+	}
+}
+
+// GRUSteps runs the per-step GRU kernels, as LoopStep launches them, on one block.
+func GRUSteps(h, hprev, gates, q, xw, u, bRec, daIn, daRec, dy []float64, B, T, H, ract,
+	act int, resetAfter bool) {
+	dhd := make([]float64, B*H)
+	ra := C.int(0)
+	if resetAfter {
+		ra = 1
+	}
+	a := []C.int{C.int(B), C.int(T), C.int(H), C.int(ract), C.int(act)}
+	for t := 0; t < T; t++ {
+		blocks(1, func() {
+			C.gru_step_fwd_a_f64(p(h), p(hprev), p(gates), p(q), p(xw), p(u), p(bRec), a[0],
+				a[1], a[2], C.int(t), a[3], a[4], ra)
+			if !resetAfter {
+				C.gru_step_fwd_b_f64(p(h), p(gates), p(q), p(xw), p(u), a[0], a[1], a[2],
+					C.int(t), a[4])
+			}
+		})
+	}
+	for t := T - 1; t >= 0; t-- {
+		blocks(1, func() {
+			C.gru_step_bwd_a_f64(p(daIn), p(daRec), p(dhd), p(dy), p(hprev), p(gates), p(q),
+				p(u), a[0], a[1], a[2], C.int(t), a[3], a[4], ra)
+			if !resetAfter {
+				C.gru_step_bwd_b_f64(p(daIn), p(daRec), p(dhd), p(hprev), p(gates), p(u), a[0],
+					a[1], a[2], C.int(t), a[3])
+			}
+		})
+	}
 }

@@ -96,17 +96,28 @@ func TestConv1D(t *testing.T) {
 	}
 }
 
+// loop is how the time loop runs, as cuda.Loop: persistent, block, or per-step kernels.
+type loop int
+
+const (
+	persistent loop = iota
+	block
+	step
+)
+
 type rnnCase struct {
 	B, T, F, H int
 	ra         kernels.Activation
-	persist    bool
+	loop       loop
 }
 
 var cases = []rnnCase{
-	{3, 7, 5, 50, kernels.HardSigmoid, true},
-	{3, 7, 5, 50, kernels.HardSigmoid, false},
-	{2, 5, 3, 17, kernels.Sigmoid, true},
-	{1, 4, 2, 6, kernels.Sigmoid, false},
+	{3, 7, 5, 50, kernels.HardSigmoid, persistent},
+	{3, 7, 5, 50, kernels.HardSigmoid, block},
+	{3, 7, 5, 50, kernels.HardSigmoid, step},
+	{2, 5, 3, 17, kernels.Sigmoid, persistent},
+	{2, 5, 3, 17, kernels.Sigmoid, step},
+	{1, 4, 2, 6, kernels.Sigmoid, block},
 }
 
 // projectIn is xw = x·W + b, the product the Go launchers queue before a time loop.
@@ -139,8 +150,13 @@ func TestLSTM(t *testing.T) {
 
 		h, cs, hprev := make([]float64, rows*H), make([]float64, rows*H), make([]float64, rows*H)
 		gates, dz := make([]float64, rows*G), make([]float64, rows*G)
-		LSTM(h, cs, hprev, gates, projectIn(x, w, b, rows, F, G), u, dz, dy, B, T, H, int(c.ra),
-			int(kernels.Tanh), c.persist)
+		xw := projectIn(x, w, b, rows, F, G)
+		if c.loop == step {
+			LSTMSteps(h, cs, hprev, gates, xw, u, dz, dy, B, T, H, int(c.ra), int(kernels.Tanh))
+		} else {
+			LSTM(h, cs, hprev, gates, xw, u, dz, dy, B, T, H, int(c.ra), int(kernels.Tanh),
+				c.loop == persistent)
+		}
 
 		// The products the launcher queues after the time loop (weightGrads).
 		dx, dw, du, db := make([]float64, rows*F), make([]float64, F*G), make([]float64, H*G),
@@ -180,8 +196,14 @@ func TestGRU(t *testing.T) {
 			if resetAfter {
 				bRec = b[G:]
 			}
-			GRU(h, hprev, gates, q, projectIn(x, w, b[:G], rows, F, G), u, bRec, daIn, daRec, dy,
-				B, T, H, int(c.ra), int(kernels.Tanh), resetAfter, c.persist)
+			xw := projectIn(x, w, b[:G], rows, F, G)
+			if c.loop == step {
+				GRUSteps(h, hprev, gates, q, xw, u, bRec, daIn, daRec, dy, B, T, H, int(c.ra),
+					int(kernels.Tanh), resetAfter)
+			} else {
+				GRU(h, hprev, gates, q, xw, u, bRec, daIn, daRec, dy, B, T, H, int(c.ra),
+					int(kernels.Tanh), resetAfter, c.loop == persistent)
+			}
 
 			hLast := q
 			if resetAfter {
@@ -226,5 +248,43 @@ func TestSourcesCurrent(t *testing.T) {
 	if got := hex.EncodeToString(h.Sum(nil)); got != sourcesSHA256 {
 		t.Fatalf("kernel sources changed since the last generate (hash %s, recorded %s): "+
 			"run go generate -tags cuda ./cuda", got, sourcesSHA256)
+	}
+}
+
+// TestStepMatchesBlock backs the claim in lstm.cu and gru.cu that the per-step kernels sum
+// in the order of the one-launch loops: outputs and gradients agree bit for bit.
+func TestStepMatchesBlock(t *testing.T) {
+	const B, T, H = 2, 6, 9
+	rng := rand.New(rand.NewPCG(8, 8))
+	ra, act := int(kernels.HardSigmoid), int(kernels.Tanh)
+	same := func(what string, a, b []float64) {
+		for i := range a {
+			if a[i] != b[i] {
+				t.Errorf("%s[%d]: block %v, step %v", what, i, a[i], b[i])
+				return
+			}
+		}
+	}
+	mk := func(n int) [2][]float64 { return [2][]float64{make([]float64, n), make([]float64, n)} }
+
+	xw, u, dy := rnd(rng, B*T*4*H, 1), rnd(rng, H*4*H, 0.3), rnd(rng, B*T*H, 1)
+	h, c, hp, g, dz := mk(B*T*H), mk(B*T*H), mk(B*T*H), mk(B*T*4*H), mk(B*T*4*H)
+	LSTM(h[0], c[0], hp[0], g[0], xw, u, dz[0], dy, B, T, H, ra, act, false)
+	LSTMSteps(h[1], c[1], hp[1], g[1], xw, u, dz[1], dy, B, T, H, ra, act)
+	same("lstm h", h[0], h[1])
+	same("lstm dz", dz[0], dz[1])
+
+	for _, resetAfter := range []bool{false, true} {
+		xw, u, bRec := rnd(rng, B*T*3*H, 1), rnd(rng, H*3*H, 0.3), rnd(rng, 3*H, 0.5)
+		h, hp, q := mk(B*T*H), mk(B*T*H), mk(B*T*H)
+		g, dIn, dRec := mk(B*T*3*H), mk(B*T*3*H), mk(B*T*3*H)
+		GRU(h[0], hp[0], g[0], q[0], xw, u, bRec, dIn[0], dRec[0], dy, B, T, H, ra, act,
+			resetAfter, false)
+		GRUSteps(h[1], hp[1], g[1], q[1], xw, u, bRec, dIn[1], dRec[1], dy, B, T, H, ra, act,
+			resetAfter)
+		name := fmt.Sprint("gru resetAfter=", resetAfter)
+		same(name+" h", h[0], h[1])
+		same(name+" daIn", dIn[0], dIn[1])
+		same(name+" daRec", dRec[0], dRec[1])
 	}
 }

@@ -5,4 +5,4 @@
 package emu
 
 // sourcesSHA256 is the hash of the kernel sources this package was generated against.
-const sourcesSHA256 = "9c6d1d1b5a87e6b72eb92c776298fee46ee4e48ce1297b86f2abf3dc5d97f707"
+const sourcesSHA256 = "e69019e13f7e011cd70f11e3686df93babdf849772c6e4f5af0cbd9a29cf1b3f"
