@@ -37,6 +37,10 @@ func gemmAt[T Float](d *Device, transA, transB bool, m, n, k int, alpha T, a *Bu
 	need("Gemm", "B", b, ob+(br-1)*ldb+bc)
 	need("Gemm", "C", c, oc+(m-1)*ldc+n)
 	grid := cfg{gx: (n + 15) / 16, gy: (m + 15) / 16, bx: 16, by: 16}
+	if grid.gy > 65535 {
+		// TODO(large m): fold rows into grid x, or loop over row panels, past 1048560 rows.
+		panic(fmt.Sprintf("cuda: Gemm: m = %d exceeds the grid's 65535 row tiles", m))
+	}
 	return d.launch("gemm"+suffix[T](), grid, transA, transB, m, n, k, alpha, a.at(oa),
 		lda, b.at(ob), ldb, beta, c.at(oc), ldc)
 }

@@ -28,7 +28,7 @@ template <typename T>
 __device__ void gru_fwd(T* h, T* hprev, T* gates, T* q, const T* xw, const T* U,
                         const T* bRec, int B, int T_, int H, int ract, int actv,
                         int resetAfter, int persist) {
-    extern __shared__ unsigned char smem[];
+    extern __shared__ __align__(16) unsigned char smem[];
     T* hs = (T*)smem;
     T* rh = hs + H;
     int b = blockIdx.x, G = 3 * H;
@@ -83,7 +83,7 @@ template <typename T>
 __device__ void gru_bwd(T* daIn, T* daRec, const T* dy, const T* hprev, const T* gates,
                         const T* q, const T* U, int B, int T_, int H, int ract, int actv,
                         int resetAfter, int persist) {
-    extern __shared__ unsigned char smem[];
+    extern __shared__ __align__(16) unsigned char smem[];
     T* dhs = (T*)smem;
     T* dhd = dhs + H;
     T* da = dhd + H;

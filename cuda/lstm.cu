@@ -24,7 +24,7 @@ __device__ const T* stage(T* sh, const T* g, int n, int persist) {
 template <typename T>
 __device__ void lstm_fwd(T* h, T* c, T* hprev, T* gates, const T* xw, const T* U, int B,
                          int T_, int H, int ract, int actv, int persist) {
-    extern __shared__ unsigned char smem[];
+    extern __shared__ __align__(16) unsigned char smem[];
     T* hs = (T*)smem;
     T* gs = hs + H;
     int b = blockIdx.x, G = 4 * H;
@@ -66,7 +66,7 @@ __device__ void lstm_fwd(T* h, T* c, T* hprev, T* gates, const T* xw, const T* U
 template <typename T>
 __device__ void lstm_bwd(T* dz, const T* dy, const T* c, const T* gates, const T* U, int B,
                          int T_, int H, int ract, int actv, int persist) {
-    extern __shared__ unsigned char smem[];
+    extern __shared__ __align__(16) unsigned char smem[];
     T* dhs = (T*)smem;
     T* dcs = dhs + H;
     T* dzs = dcs + H;

@@ -39,7 +39,11 @@ func plan[T Float](l Loop, state, H, G int) (Loop, int, bool) {
 }
 
 // maxShared is the dynamic shared memory a block may use without opting in with
-// cuFuncSetAttribute, which gorgonia.org/cu v0.9.6 does not wrap.
+// cuFuncSetAttribute.
+//
+// TODO(gorgonia.org/cu v0.9.6 does not wrap cuFuncSetAttribute): opting in to the
+// 227 KiB an H100/H200 block may use would keep U persistent up to H ≈ 118 (float32 LSTM)
+// and H ≈ 83 (float64 LSTM) instead of 54 and 38, covering the H ≤ 64 of the issue.
 const maxShared = 48 << 10
 
 // rnnBlock is the block size of a time-loop kernel whose widest phase has n work items.

@@ -10,12 +10,13 @@ struct emu_dim3 {
     unsigned x, y, z;
 };
 extern emu_dim3 threadIdx, blockIdx, blockDim, gridDim;
-extern unsigned char smem[];
+extern unsigned char smem[]; // defined 16-byte aligned in state.cpp
 
 #define __global__
 #define __device__
 #define __forceinline__ inline
 #define __shared__
 #define __syncthreads() ((void)0)
+#define __align__(n) __attribute__((aligned(n)))
 using std::max;
 using std::min;

@@ -5,4 +5,4 @@
 package emu
 
 // sourcesSHA256 is the hash of the kernel sources this package was generated against.
-const sourcesSHA256 = "e69019e13f7e011cd70f11e3686df93babdf849772c6e4f5af0cbd9a29cf1b3f"
+const sourcesSHA256 = "1f85e9b6d0bd776184aa6a43c9a0db21aa864da9609825830db69fe6522ce38a"
