@@ -59,6 +59,18 @@ if command -v nvcc >/dev/null 2>&1; then
 		echo "ci: cuda/internal/emu/sources.go is stale: run go generate -tags cuda ./cuda" >&2
 		exit 1
 	}
+	# Assemble for the H100/H200 (sm_90) as the driver's JIT will: catches PTX the
+	# assembler rejects and reports register use and spills (none expected).
+	for f in cuda/ptx/*.ptx; do
+		ptxas -arch=sm_90 -v -o /dev/null "$f" 2>"$bin/ptxas.txt" || {
+			cat "$bin/ptxas.txt" >&2
+			exit 1
+		}
+		if grep -E '[1-9][0-9]* bytes spill' "$bin/ptxas.txt" >&2; then
+			echo "ci: $f spills registers on sm_90" >&2
+			exit 1
+		fi
+	done
 else
 	echo "ci: nvcc not found; the committed PTX was not checked"
 fi

@@ -16,14 +16,30 @@
 // template. Launchers check their arguments and panic on misuse (wrong lengths), as the
 // CPU kernels do; driver failures come back as wrapped errors.
 //
+// Layer-level operations on device buffers: Gemm, ActForward/ActBackward, Dropout,
+// (*MSE).Forward, AdamStep, ColSum, Conv1DForward/Conv1DBackward, and the LSTM and GRU
+// types, whose Forward and Backward run the whole time loop on the device (see Loop:
+// persistent with U in shared memory when it fits, else one fused launch per step).
+// Each mirrors a CPU twin in package kernels, with the same layouts and, where the
+// arithmetic allows, the same order of operations; the parity tests say how close.
+//
+// Helper packages: internal/gate probes for a driver without linking one;
+// internal/nodriverskip turns its absence into a visible skip of this package's tests;
+// internal/ref composes the kernels package's step functions into whole-sequence
+// references (gradient-checked); internal/emu runs the .cu sources on the CPU, one
+// thread per block, against those references, so the kernels' arithmetic is tested on
+// machines without a GPU.
+//
 // A CUDA context is bound to one OS thread, so a Device runs every driver call on one
 // goroutine locked to its thread; methods may be called from any goroutine. Kernels run
 // on the device's stream in order; copies back to the host wait for them.
 //
 // Without a driver: gorgonia.org/cu calls cuInit in its package init and exits the
 // process if it fails, so any program importing this package dies at start-up on a
-// machine without a usable NVIDIA driver. The package's tests detect that first and skip
-// (see internal/nodriverskip); programs should be built with the tag only for GPU hosts.
+// machine without a usable NVIDIA driver (or cannot start at all without libcuda.so.1).
+// The package's tests detect that first and skip (see internal/nodriverskip); programs
+// should be built with the tag only for GPU hosts. ci.sh and device-check.sh say how
+// this package is checked with and without a GPU.
 package cuda
 
 //go:generate sh gen.sh

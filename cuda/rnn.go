@@ -47,7 +47,9 @@ func plan[T Float](l Loop, state, H, G int) (Loop, int, bool) {
 const maxShared = 48 << 10
 
 // rnnBlock is the block size of a time-loop kernel whose widest phase has n work items.
-func rnnBlock(n int) int { return min(1024, (n+31)/32*32) }
+// At most 512 threads: ptxas gives gru_fwd_f64 62 registers for sm_90, and 1024 threads
+// of 64 would take the whole register file, leaving no margin for another JIT.
+func rnnBlock(n int) int { return min(512, (n+31)/32*32) }
 
 // sharedPlan returns the dynamic shared memory of a time-loop kernel with `state`
 // elements of per-step state and a G-column recurrent kernel of H rows, and whether the
