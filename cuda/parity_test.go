@@ -23,7 +23,8 @@ func TestBufferFreeTwice(t *testing.T) {
 func TestPTXEntriesLoaded(t *testing.T) {
 	for _, k := range []string{"gemm", "act_fwd", "act_bwd", "dropout", "mse", "adam",
 		"colsum", "fill_rows", "sum_partial", "conv_fwd", "conv_bwd_x", "conv_bwd_w",
-		"lstm_fwd", "lstm_bwd", "gru_fwd", "gru_bwd"} {
+		"lstm_fwd", "lstm_bwd", "gru_fwd", "gru_bwd", "lstm_step_fwd", "lstm_step_bwd",
+		"gru_step_fwd_a", "gru_step_fwd_b", "gru_step_bwd_a", "gru_step_bwd_b"} {
 		for _, s := range []string{"_f32", "_f64"} {
 			if _, ok := dev.fns[k+s]; !ok {
 				t.Errorf("kernel %s%s not loaded", k, s)
@@ -98,7 +99,9 @@ func testActivations[T Float](t *testing.T) {
 		check(t, ActBackward(dev, a, gdx, up(t, dy), gy, 0.3))
 		tl := exact[T]()
 		if isF32[T]() && (a == kernels.Tanh || a == kernels.Sigmoid) {
-			tl = tol{4e-7, 4e-7} // tanhf/expf against Go's float64 math rounded to float32
+			// tanhf and expf are within 2 ulp of Go's float64 math rounded to float32; the
+			// backward pass's 1-y² and y(1-y) turn that into ~5e-7 absolute near |y| = 1.
+			tl = tol{1e-6, 1e-6}
 		}
 		near(t, a.String()+" forward", down(t, gy, n), y, tl)
 		near(t, a.String()+" backward", down(t, gdx, n), dx, tl)
@@ -149,8 +152,9 @@ func testMSE[T Float](t *testing.T) {
 		gdp := zeros[T](t, n)
 		got, err := l.Forward(gdp, up(t, p), up(t, y))
 		check(t, err)
-		// Both sum the float64 squares; only the order differs.
-		if math.Abs(got-want) > 1e-13*math.Abs(want) {
+		// Both sum the float64 squares, tree against serial order: the relative
+		// difference is bounded by n·ε ≈ 2e-12 for n = 20000 positive terms.
+		if math.Abs(got-want) > 1e-12*math.Abs(want) {
 			t.Errorf("n %d: loss %v, CPU %v", n, got, want)
 		}
 		near(t, fmt.Sprint("dp n ", n), down(t, gdp, n), dp, tol{0, 0})
