@@ -87,11 +87,13 @@ __device__ void fill_rows(T* dst, const T* bias, int m, int n) {
         dst[i] = bias[i % n];
 }
 
-// part[block] = sum of the block's contiguous chunk of x; launch with 256 threads. A
-// second launch over part with one block finishes the sum. Fixed tree order: deterministic.
+// part[block] = sum of the block's contiguous chunk of x; launch with a power-of-two
+// block size and blockDim·sizeof(T) bytes of dynamic shared memory. A second launch over
+// part with one block finishes the sum. Fixed tree order: deterministic.
 template <typename T>
 __device__ void sum_partial(T* part, const T* x, int n, int chunk) {
-    __shared__ T s[256];
+    extern __shared__ __align__(16) unsigned char smem[];
+    T* s = (T*)smem;
     int lo = blockIdx.x * chunk, hi = min(n, lo + chunk);
     T acc = 0;
     for (int i = lo + threadIdx.x; i < hi; i += blockDim.x) acc += x[i];

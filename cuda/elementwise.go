@@ -142,11 +142,11 @@ func (l *MSE[T]) Forward(dp, p, y *Buffer[T]) (float64, error) {
 		return 0, err
 	}
 	blocks := (n + sumChunk - 1) / sumChunk
-	one := cfg{gx: blocks, gy: 1, bx: 256, by: 1}
+	one := cfg{gx: blocks, gy: 1, bx: 256, by: 1, smem: 256 * 8}
 	if err := l.d.launch("sum_partial_f64", one, l.part.ptr, l.sq.ptr, n, sumChunk); err != nil {
 		return 0, err
 	}
-	fin := cfg{gx: 1, gy: 1, bx: 256, by: 1}
+	fin := cfg{gx: 1, gy: 1, bx: 256, by: 1, smem: 256 * 8}
 	err = l.d.launch("sum_partial_f64", fin, l.part.at(l.blocks), l.part.ptr, blocks, blocks)
 	if err != nil {
 		return 0, err

@@ -1,7 +1,8 @@
 // Tiled matrix product, row-major: C = alpha·op(A)·op(B) + beta·C with op(A) m×k,
 // op(B) k×n, C m×n and row strides lda, ldb, ldc as stored. Each 16×16 block stages one
-// tile of op(A) and op(B) in shared memory per step along k. When beta is 0, C is not read,
-// so a C holding NaN is overwritten as BLAS does.
+// tile of op(A) and op(B) in shared memory per step along k; launch with
+// 2·16·17·sizeof(T) bytes of dynamic shared memory. When beta is 0, C is not read, so a
+// C holding NaN is overwritten as BLAS does.
 #include "common.cuh"
 
 #define TILE 16
@@ -9,8 +10,9 @@
 template <typename T>
 __device__ void gemm(int ta, int tb, int m, int n, int k, T alpha, const T* A, int lda,
                      const T* B, int ldb, T beta, T* C, int ldc) {
-    __shared__ T as[TILE][TILE + 1];
-    __shared__ T bs[TILE][TILE + 1];
+    extern __shared__ __align__(16) unsigned char smem[];
+    T(*as)[TILE + 1] = (T(*)[TILE + 1])smem; // [TILE][TILE+1]: the pad avoids bank conflicts
+    T(*bs)[TILE + 1] = as + TILE;
     int row = blockIdx.y * TILE + threadIdx.y;
     int col = blockIdx.x * TILE + threadIdx.x;
     T acc = 0;

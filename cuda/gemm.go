@@ -36,7 +36,8 @@ func gemmAt[T Float](d *Device, transA, transB bool, m, n, k int, alpha T, a *Bu
 	need("Gemm", "A", a, oa+(ar-1)*lda+ac)
 	need("Gemm", "B", b, ob+(br-1)*ldb+bc)
 	need("Gemm", "C", c, oc+(m-1)*ldc+n)
-	grid := cfg{gx: (n + 15) / 16, gy: (m + 15) / 16, bx: 16, by: 16}
+	grid := cfg{gx: (n + 15) / 16, gy: (m + 15) / 16, bx: 16, by: 16,
+		smem: int(2 * 16 * 17 * sizeOf[T]())}
 	if grid.gy > 65535 {
 		// TODO(large m): fold rows into grid x, or loop over row panels, past 1048560 rows.
 		panic(fmt.Sprintf("cuda: Gemm: m = %d exceeds the grid's 65535 row tiles", m))

@@ -1,49 +1,68 @@
 //go:build cuda
 
-// Package emu runs the cuda package's kernel sources on the CPU, one thread per block, so
-// that their arithmetic and indexing can be checked against the kernels package where
-// no GPU is present. It compiles the .cu files as C++ with the few CUDA keywords they use
-// defined away (emu.h). It cannot check what needs many threads: the tiled product,
-// races between threads, shared-memory limits, or the GPU's own expf and tanhf.
+// Package emu runs the cuda package's kernel sources on the CPU, so that their arithmetic,
+// indexing and block synchronisation are checked against the kernels package where no GPU
+// is present. It compiles the .cu files as C++ with the CUDA keywords they use defined
+// (emu.h): each thread of a block is an OS thread, __syncthreads a barrier, and blocks
+// run in turn with the launch shapes the Go launchers use. It cannot check the GPU's
+// expf and tanhf, shared-memory limits, warp-level timing, or races that the host's
+// scheduling happens not to expose.
 package emu
 
 /*
-#cgo CXXFLAGS: -std=c++17 -O1
-void emu_block(unsigned b, unsigned grid);
-void act_fwd_f64(double* y, const double* x, int n, int a, double alpha);
-void act_bwd_f64(double* dx, const double* dy, const double* y, int n, int a, double alpha);
-void dropout_f32(float* y, const float* x, int n, unsigned long long key,
-	unsigned long long thr, float scale);
-void conv_fwd_f64(double* y, const double* x, const double* w, int B, int T, int C, int K,
-	int S, int O);
-void conv_bwd_x_f64(double* dx, const double* dy, const double* w, int B, int T, int C,
-	int K, int S, int O);
-void conv_bwd_w_f64(double* dw, const double* dy, const double* x, int B, int T, int C,
-	int K, int S, int O);
-void lstm_fwd_f64(double* h, double* c, double* hprev, double* gates, const double* xw,
-	const double* U, int B, int T, int H, int ract, int actv, int persist);
-void lstm_bwd_f64(double* dz, const double* dy, const double* c, const double* gates,
-	const double* U, int B, int T, int H, int ract, int actv, int persist);
-void gru_fwd_f64(double* h, double* hprev, double* gates, double* q, const double* xw,
-	const double* U, const double* bRec, int B, int T, int H, int ract, int actv,
+#cgo CXXFLAGS: -std=c++20 -O1
+#cgo LDFLAGS: -lpthread
+void emu_gemm_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, int ta, int tb, int m,
+	int n, int k, double alpha, const double* A, int lda, const double* B, int ldb,
+	double beta, double* C, int ldc);
+void emu_act_fwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* y,
+	const double* x, int n, int a, double alpha);
+void emu_act_bwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* dx,
+	const double* dy, const double* y, int n, int a, double alpha);
+void emu_dropout_f32(unsigned gx, unsigned gy, unsigned bx, unsigned by, float* y,
+	const float* x, int n, unsigned long long key, unsigned long long thr, float scale);
+void emu_sum_partial_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* part,
+	const double* x, int n, int chunk);
+void emu_colsum_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* dst,
+	const double* src, int m, int n);
+void emu_conv_fwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* y,
+	const double* x, const double* w, int B, int T, int C, int K, int S, int O);
+void emu_conv_bwd_x_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* dx,
+	const double* dy, const double* w, int B, int T, int C, int K, int S, int O);
+void emu_conv_bwd_w_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* dw,
+	const double* dy, const double* x, int B, int T, int C, int K, int S, int O);
+void emu_lstm_fwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* h,
+	double* c, double* hprev, double* gates, const double* xw, const double* U, int B, int T,
+	int H, int ract, int actv, int persist);
+void emu_lstm_bwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* dz,
+	const double* dy, const double* c, const double* gates, const double* U, int B, int T,
+	int H, int ract, int actv, int persist);
+void emu_lstm_step_fwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* h,
+	double* c, double* hprev, double* gates, const double* xw, const double* U, int B, int T,
+	int H, int t, int ract, int actv);
+void emu_lstm_step_bwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* dz,
+	double* dc, const double* dy, const double* c, const double* gates, const double* U,
+	int B, int T, int H, int t, int ract, int actv);
+void emu_gru_fwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* h,
+	double* hprev, double* gates, double* q, const double* xw, const double* U,
+	const double* bRec, int B, int T, int H, int ract, int actv, int resetAfter, int persist);
+void emu_gru_bwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* daIn,
+	double* daRec, const double* dy, const double* hprev, const double* gates,
+	const double* q, const double* U, int B, int T, int H, int ract, int actv,
 	int resetAfter, int persist);
-void gru_bwd_f64(double* daIn, double* daRec, const double* dy, const double* hprev,
-	const double* gates, const double* q, const double* U, int B, int T, int H, int ract,
-	int actv, int resetAfter, int persist);
-void lstm_step_fwd_f64(double* h, double* c, double* hprev, double* gates, const double* xw,
-	const double* U, int B, int T, int H, int t, int ract, int actv);
-void lstm_step_bwd_f64(double* dz, double* dc, const double* dy, const double* c,
-	const double* gates, const double* U, int B, int T, int H, int t, int ract, int actv);
-void gru_step_fwd_a_f64(double* h, double* hprev, double* gates, double* q, const double* xw,
-	const double* U, const double* bRec, int B, int T, int H, int t, int ract, int actv,
-	int resetAfter);
-void gru_step_fwd_b_f64(double* h, double* gates, const double* q, const double* xw,
-	const double* U, int B, int T, int H, int t, int actv);
-void gru_step_bwd_a_f64(double* daIn, double* daRec, double* dhd, const double* dy,
-	const double* hprev, const double* gates, const double* q, const double* U, int B, int T,
-	int H, int t, int ract, int actv, int resetAfter);
-void gru_step_bwd_b_f64(double* daIn, double* daRec, double* dhd, const double* hprev,
-	const double* gates, const double* U, int B, int T, int H, int t, int ract);
+void emu_gru_step_fwd_a_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* h,
+	double* hprev, double* gates, double* q, const double* xw, const double* U,
+	const double* bRec, int B, int T, int H, int t, int ract, int actv, int resetAfter);
+void emu_gru_step_fwd_b_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* h,
+	double* gates, const double* q, const double* xw, const double* U, int B, int T, int H,
+	int t, int actv);
+void emu_gru_step_bwd_a_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by,
+	double* daIn, double* daRec, double* dhd, const double* dy, const double* hprev,
+	const double* gates, const double* q, const double* U, int B, int T, int H, int t,
+	int ract, int actv, int resetAfter);
+void emu_gru_step_bwd_b_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by,
+	double* daIn, double* daRec, double* dhd, const double* hprev, const double* gates,
+	const double* U, int B, int T, int H, int t, int ract);
 */
 import "C"
 
@@ -55,125 +74,123 @@ func p(x []float64) *C.double {
 	return (*C.double)(&x[0])
 }
 
-// blocks runs launch once per block b of a grid of g.
-func blocks(g int, launch func()) {
-	for b := 0; b < g; b++ {
-		C.emu_block(C.uint(b), C.uint(g))
-		launch()
+func ci(v int) C.int { return C.int(v) }
+
+func cb(v bool) C.int {
+	if v {
+		return 1
 	}
+	return 0
+}
+
+// Launch shapes, as the cuda package's launchers choose them, but with smaller
+// grid-stride blocks (64 threads, 2 blocks) so that the stride loops wrap.
+const strideBlocks, strideThreads = 2, 64
+
+// rnnBlock is the cuda package's block size for a time-loop phase of n items.
+func rnnBlock(n int) C.uint { return C.uint(min(512, (n+31)/32*32)) }
+
+// Gemm runs gemm_f64 on (⌈n/16⌉, ⌈m/16⌉) blocks of 16×16 threads.
+func Gemm(ta, tb bool, m, n, k int, alpha float64, a []float64, lda int, b []float64,
+	ldb int, beta float64, c []float64, ldc int) {
+	C.emu_gemm_f64(C.uint((n+15)/16), C.uint((m+15)/16), 16, 16, cb(ta), cb(tb), ci(m), ci(n),
+		ci(k), C.double(alpha), p(a), ci(lda), p(b), ci(ldb), C.double(beta), p(c), ci(ldc))
 }
 
 // ActForward runs act_fwd_f64.
 func ActForward(a int, y, x []float64, alpha float64) {
-	blocks(1, func() { C.act_fwd_f64(p(y), p(x), C.int(len(x)), C.int(a), C.double(alpha)) })
+	C.emu_act_fwd_f64(strideBlocks, 1, strideThreads, 1, p(y), p(x), ci(len(x)), ci(a),
+		C.double(alpha))
 }
 
 // ActBackward runs act_bwd_f64.
 func ActBackward(a int, dx, dy, y []float64, alpha float64) {
-	blocks(1, func() {
-		C.act_bwd_f64(p(dx), p(dy), p(y), C.int(len(y)), C.int(a), C.double(alpha))
-	})
+	C.emu_act_bwd_f64(strideBlocks, 1, strideThreads, 1, p(dx), p(dy), p(y), ci(len(y)), ci(a),
+		C.double(alpha))
 }
 
 // Dropout runs dropout_f32.
 func Dropout(y, x []float32, key, thr uint64, scale float32) {
-	blocks(1, func() {
-		C.dropout_f32((*C.float)(&y[0]), (*C.float)(&x[0]), C.int(len(x)), C.ulonglong(key),
-			C.ulonglong(thr), C.float(scale))
-	})
+	C.emu_dropout_f32(strideBlocks, 1, strideThreads, 1, (*C.float)(&y[0]), (*C.float)(&x[0]),
+		ci(len(x)), C.ulonglong(key), C.ulonglong(thr), C.float(scale))
+}
+
+// Sum is the two-pass sum of MSE.Forward: chunks of `chunk` elements on 256-thread
+// blocks, then one block over the partial sums.
+func Sum(x []float64, chunk int) float64 {
+	blocks := (len(x) + chunk - 1) / chunk
+	part := make([]float64, blocks+1)
+	C.emu_sum_partial_f64(C.uint(blocks), 1, 256, 1, p(part), p(x), ci(len(x)), ci(chunk))
+	C.emu_sum_partial_f64(1, 1, 256, 1, p(part[blocks:]), p(part), ci(blocks), ci(blocks))
+	return part[blocks]
+}
+
+// ColSum runs colsum_f64 on 128-thread blocks.
+func ColSum(dst, src []float64, m, n int) {
+	C.emu_colsum_f64(C.uint((n+127)/128), 1, 128, 1, p(dst), p(src), ci(m), ci(n))
 }
 
 // Conv runs conv_fwd_f64 (y must hold the bias), conv_bwd_x_f64 and conv_bwd_w_f64.
 func Conv(y, dx, dw, x, w, dy []float64, B, T, Cin, K, S, O int) {
-	blocks(1, func() {
-		a := []C.int{C.int(B), C.int(T), C.int(Cin), C.int(K), C.int(S), C.int(O)}
-		C.conv_fwd_f64(p(y), p(x), p(w), a[0], a[1], a[2], a[3], a[4], a[5])
-		C.conv_bwd_x_f64(p(dx), p(dy), p(w), a[0], a[1], a[2], a[3], a[4], a[5])
-		C.conv_bwd_w_f64(p(dw), p(dy), p(x), a[0], a[1], a[2], a[3], a[4], a[5])
-	})
+	g, t := C.uint(strideBlocks), C.uint(strideThreads)
+	C.emu_conv_fwd_f64(g, 1, t, 1, p(y), p(x), p(w), ci(B), ci(T), ci(Cin), ci(K), ci(S), ci(O))
+	C.emu_conv_bwd_x_f64(g, 1, t, 1, p(dx), p(dy), p(w), ci(B), ci(T), ci(Cin), ci(K), ci(S),
+		ci(O))
+	C.emu_conv_bwd_w_f64(g, 1, t, 1, p(dw), p(dy), p(x), ci(B), ci(T), ci(Cin), ci(K), ci(S),
+		ci(O))
 }
 
-// LSTM runs lstm_fwd_f64 and then lstm_bwd_f64 over B blocks.
+// LSTM runs lstm_fwd_f64 and lstm_bwd_f64 with one block per batch row.
 func LSTM(h, c, hprev, gates, xw, u, dz, dy []float64, B, T, H, ract, act int, persist bool) {
-	pe := C.int(0)
-	if persist {
-		pe = 1
-	}
-	blocks(B, func() {
-		C.lstm_fwd_f64(p(h), p(c), p(hprev), p(gates), p(xw), p(u), C.int(B), C.int(T),
-			C.int(H), C.int(ract), C.int(act), pe)
-	})
-	blocks(B, func() {
-		C.lstm_bwd_f64(p(dz), p(dy), p(c), p(gates), p(u), C.int(B), C.int(T), C.int(H),
-			C.int(ract), C.int(act), pe)
-	})
+	C.emu_lstm_fwd_f64(C.uint(B), 1, rnnBlock(4*H), 1, p(h), p(c), p(hprev), p(gates), p(xw),
+		p(u), ci(B), ci(T), ci(H), ci(ract), ci(act), cb(persist))
+	C.emu_lstm_bwd_f64(C.uint(B), 1, rnnBlock(H), 1, p(dz), p(dy), p(c), p(gates), p(u), ci(B),
+		ci(T), ci(H), ci(ract), ci(act), cb(persist))
 }
 
-// GRU runs gru_fwd_f64 and then gru_bwd_f64 over B blocks.
-func GRU(h, hprev, gates, q, xw, u, bRec, daIn, daRec, dy []float64, B, T, H, ract, act int,
-	resetAfter, persist bool) {
-	ra, pe := C.int(0), C.int(0)
-	if resetAfter {
-		ra = 1
-	}
-	if persist {
-		pe = 1
-	}
-	blocks(B, func() {
-		C.gru_fwd_f64(p(h), p(hprev), p(gates), p(q), p(xw), p(u), p(bRec), C.int(B),
-			C.int(T), C.int(H), C.int(ract), C.int(act), ra, pe)
-	})
-	blocks(B, func() {
-		C.gru_bwd_f64(p(daIn), p(daRec), p(dy), p(hprev), p(gates), p(q), p(u), C.int(B),
-			C.int(T), C.int(H), C.int(ract), C.int(act), ra, pe)
-	})
-}
-
-// LSTMSteps runs the per-step kernels, as LoopStep launches them, on one block.
+// LSTMSteps runs the per-step kernels, one launch per step, as LoopStep does.
 func LSTMSteps(h, c, hprev, gates, xw, u, dz, dy []float64, B, T, H, ract, act int) {
 	dc := make([]float64, B*H)
-	a := []C.int{C.int(B), C.int(T), C.int(H), C.int(ract), C.int(act)}
+	g := C.uint((B*H + strideThreads - 1) / strideThreads)
 	for t := 0; t < T; t++ {
-		blocks(1, func() {
-			C.lstm_step_fwd_f64(p(h), p(c), p(hprev), p(gates), p(xw), p(u), a[0], a[1], a[2],
-				C.int(t), a[3], a[4])
-		})
+		C.emu_lstm_step_fwd_f64(g, 1, strideThreads, 1, p(h), p(c), p(hprev), p(gates), p(xw),
+			p(u), ci(B), ci(T), ci(H), ci(t), ci(ract), ci(act))
 	}
 	for t := T - 1; t >= 0; t-- {
-		blocks(1, func() {
-			C.lstm_step_bwd_f64(p(dz), p(dc), p(dy), p(c), p(gates), p(u), a[0], a[1], a[2],
-				C.int(t), a[3], a[4])
-		})
+		C.emu_lstm_step_bwd_f64(g, 1, strideThreads, 1, p(dz), p(dc), p(dy), p(c), p(gates),
+			p(u), ci(B), ci(T), ci(H), ci(t), ci(ract), ci(act))
 	}
 }
 
-// GRUSteps runs the per-step GRU kernels, as LoopStep launches them, on one block.
+// GRU runs gru_fwd_f64 and gru_bwd_f64 with one block per batch row.
+func GRU(h, hprev, gates, q, xw, u, bRec, daIn, daRec, dy []float64, B, T, H, ract, act int,
+	resetAfter, persist bool) {
+	C.emu_gru_fwd_f64(C.uint(B), 1, rnnBlock(H), 1, p(h), p(hprev), p(gates), p(q), p(xw),
+		p(u), p(bRec), ci(B), ci(T), ci(H), ci(ract), ci(act), cb(resetAfter), cb(persist))
+	C.emu_gru_bwd_f64(C.uint(B), 1, rnnBlock(H), 1, p(daIn), p(daRec), p(dy), p(hprev),
+		p(gates), p(q), p(u), ci(B), ci(T), ci(H), ci(ract), ci(act), cb(resetAfter),
+		cb(persist))
+}
+
+// GRUSteps runs the per-step GRU kernels, as LoopStep launches them.
 func GRUSteps(h, hprev, gates, q, xw, u, bRec, daIn, daRec, dy []float64, B, T, H, ract,
 	act int, resetAfter bool) {
 	dhd := make([]float64, B*H)
-	ra := C.int(0)
-	if resetAfter {
-		ra = 1
-	}
-	a := []C.int{C.int(B), C.int(T), C.int(H), C.int(ract), C.int(act)}
+	g, th := C.uint((B*H+strideThreads-1)/strideThreads), C.uint(strideThreads)
 	for t := 0; t < T; t++ {
-		blocks(1, func() {
-			C.gru_step_fwd_a_f64(p(h), p(hprev), p(gates), p(q), p(xw), p(u), p(bRec), a[0],
-				a[1], a[2], C.int(t), a[3], a[4], ra)
-			if !resetAfter {
-				C.gru_step_fwd_b_f64(p(h), p(gates), p(q), p(xw), p(u), a[0], a[1], a[2],
-					C.int(t), a[4])
-			}
-		})
+		C.emu_gru_step_fwd_a_f64(g, 1, th, 1, p(h), p(hprev), p(gates), p(q), p(xw), p(u),
+			p(bRec), ci(B), ci(T), ci(H), ci(t), ci(ract), ci(act), cb(resetAfter))
+		if !resetAfter {
+			C.emu_gru_step_fwd_b_f64(g, 1, th, 1, p(h), p(gates), p(q), p(xw), p(u), ci(B),
+				ci(T), ci(H), ci(t), ci(act))
+		}
 	}
 	for t := T - 1; t >= 0; t-- {
-		blocks(1, func() {
-			C.gru_step_bwd_a_f64(p(daIn), p(daRec), p(dhd), p(dy), p(hprev), p(gates), p(q),
-				p(u), a[0], a[1], a[2], C.int(t), a[3], a[4], ra)
-			if !resetAfter {
-				C.gru_step_bwd_b_f64(p(daIn), p(daRec), p(dhd), p(hprev), p(gates), p(u), a[0],
-					a[1], a[2], C.int(t), a[3])
-			}
-		})
+		C.emu_gru_step_bwd_a_f64(g, 1, th, 1, p(daIn), p(daRec), p(dhd), p(dy), p(hprev),
+			p(gates), p(q), p(u), ci(B), ci(T), ci(H), ci(t), ci(ract), ci(act), cb(resetAfter))
+		if !resetAfter {
+			C.emu_gru_step_bwd_b_f64(g, 1, th, 1, p(daIn), p(daRec), p(dhd), p(hprev),
+				p(gates), p(u), ci(B), ci(T), ci(H), ci(t), ci(ract))
+		}
 	}
 }

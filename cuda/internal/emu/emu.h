@@ -1,7 +1,7 @@
-// Host emulation of the CUDA dialect used by seqnn's kernels, for running them on the CPU
-// with one thread per block (blockDim = 1). That is a legal CUDA launch shape for every
-// kernel but the tiled product, whose tiles need a 16×16 block; with one thread,
-// __syncthreads has nothing to wait for and shared memory is plain memory.
+// Host emulation of the CUDA dialect used by seqnn's kernels: every thread of a block is an
+// OS thread, __syncthreads is a barrier, shared memory is one buffer the block's threads
+// share, and blocks run one after another. That is enough to run every kernel here with
+// its real launch shape, including the tiled product and the time loops' phases.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -9,14 +9,16 @@
 struct emu_dim3 {
     unsigned x, y, z;
 };
-extern emu_dim3 threadIdx, blockIdx, blockDim, gridDim;
-extern unsigned char smem[]; // defined 16-byte aligned in state.cpp
+extern thread_local emu_dim3 threadIdx;
+extern emu_dim3 blockIdx, blockDim, gridDim;
+extern unsigned char smem[]; // dynamic shared memory, defined 16-byte aligned in grid.cpp
+void emu_sync();
 
 #define __global__
 #define __device__
 #define __forceinline__ inline
 #define __shared__
-#define __syncthreads() ((void)0)
 #define __align__(n) __attribute__((aligned(n)))
+#define __syncthreads() emu_sync()
 using std::max;
 using std::min;

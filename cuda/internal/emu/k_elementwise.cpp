@@ -1,2 +1,10 @@
 #include "emu.h"
 #include "../../elementwise.cu"
+#include "wrap.h"
+EMU(act_fwd_f64, (double* y, const double* x, int n, int a, double alpha), (y, x, n, a, alpha))
+EMU(act_bwd_f64, (double* dx, const double* dy, const double* y, int n, int a, double alpha),
+    (dx, dy, y, n, a, alpha))
+EMU(dropout_f32, (float* y, const float* x, int n, unsigned long long key,
+                  unsigned long long thr, float scale), (y, x, n, key, thr, scale))
+EMU(sum_partial_f64, (double* part, const double* x, int n, int chunk), (part, x, n, chunk))
+EMU(colsum_f64, (double* dst, const double* src, int m, int n), (dst, src, m, n))

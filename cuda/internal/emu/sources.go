@@ -5,4 +5,4 @@
 package emu
 
 // sourcesSHA256 is the hash of the kernel sources this package was generated against.
-const sourcesSHA256 = "1f85e9b6d0bd776184aa6a43c9a0db21aa864da9609825830db69fe6522ce38a"
+const sourcesSHA256 = "0a746310ad633dee68fff60c4274c94f74e4672c30c5b5d0f2e19202807ae929"
