@@ -92,48 +92,6 @@ func LSTMGatesBackward[T Float](dgates, dc []T, dh, gates, cPrev, actC []T, B, H
 	}
 }
 
-// Serial tiles for GemmSerial. gonum's Gemm splits C into 64×64 blocks and starts
-// goroutines (allocating a channel and their stacks) once C has 4 or more of them; a tile
-// of at most 64 rows and 192 columns has 3 and runs serially in gonum's vector code.
-const (
-	serialRows = 64
-	serialCols = 192
-)
-
-// GemmSerial computes the same product as Gemm,
-//
-//	C = alpha * op(A) * op(B) + beta * C,
-//
-// by calling Gemm on tiles of C small enough that gonum computes each on the calling
-// goroutine. Recurrent layers use it for their per-step products, (B, H) × (H, 4H), whose
-// few microseconds of work a goroutine start-up would dominate, and for their whole-
-// sequence products, so that Forward and Backward allocate nothing.
-func GemmSerial[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int,
-	b []T, ldb int, beta T, c []T, ldc int) {
-	if m <= serialRows && n <= serialCols || k == 0 {
-		Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
-	for i := 0; i < m; i += serialRows {
-		var ai []T
-		if transA {
-			ai = a[i:] // columns i.. of A
-		} else {
-			ai = a[i*lda:] // rows i.. of A
-		}
-		for j := 0; j < n; j += serialCols {
-			var bj []T
-			if transB {
-				bj = b[j*ldb:] // rows j.. of B
-			} else {
-				bj = b[j:] // columns j.. of B
-			}
-			Gemm(transA, transB, min(serialRows, m-i), min(serialCols, n-j), k,
-				alpha, ai, lda, bj, ldb, beta, c[i*ldc+j:], ldc)
-		}
-	}
-}
-
 // checkMin panics unless a buffer holds at least want values: a caller passed a slice too
 // short for the sizes given.
 func checkMin(op, name string, have, want int) {

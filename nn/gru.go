@@ -62,6 +62,8 @@ type GRU[T Float] struct {
 	drh    []T // (B, H) ∂L/∂(r⊙h_{t-1}) (reset before)
 	dxT    []T // (T, B, F) ∂L/∂x, time-major
 	ones   []T // (T·B) all ones: db = onesᵀ dz
+	uT     []T // (3H, H) Uᵀ, so that products with Uᵀ run on kernels.Gemm's fast path
+	wT     []T // (3H, F) Wᵀ, likewise for dx = dz Wᵀ
 }
 
 // NewGRU returns a GRU layer of units hidden units with Keras 2.1.1's defaults. Set the
@@ -112,6 +114,7 @@ func (l *GRU[T]) Build(in Shape, maxB int, rng *rand.Rand) (Shape, error) {
 	for i := range l.ones {
 		l.ones[i] = 1
 	}
+	l.uT, l.wT = make([]T, 3*H*H), make([]T, 3*H*F)
 	return Shape{H}, nil
 }
 
@@ -122,7 +125,7 @@ func (l *GRU[T]) Forward(y, x []T, B int) {
 	toTimeMajor(l.xT, x, B, steps, F)
 
 	// x W for all steps at once; the biases are added in the gate kernels.
-	kernels.GemmSerial(false, false, steps*B, 3*H, F, 1, l.xT, F, l.kernel.W, 3*H,
+	kernels.Gemm(false, false, steps*B, 3*H, F, 1, l.xT, F, l.kernel.W, 3*H,
 		0, l.gates, 3*H)
 
 	for t := range steps {
@@ -174,6 +177,7 @@ func (l *GRU[T]) Backward(dx, dy []T, B int) {
 	steps, F, H := l.steps, l.features, l.Units
 	checkRecurrentBackward("GRU.Backward", B, l.maxB, dx, dy, B*steps*F, B*H)
 	copy(l.dh[:B*H], dy)
+	transpose(l.uT, l.recurrentKernel.W, H, 3*H)
 
 	for t := steps - 1; t >= 0; t-- {
 		hPrev := l.zero[:B*H]
@@ -189,29 +193,30 @@ func (l *GRU[T]) Backward(dx, dy []T, B int) {
 
 	// dW = xᵀ dz and db = Σ dz over all steps and samples.
 	n, dz, dU := steps*B, l.dgates[:steps*B*3*H], l.recurrentKernel.DW
-	kernels.GemmSerial(true, false, F, 3*H, n, 1, l.xT, F, dz, 3*H, 1, l.kernel.DW, 3*H)
-	kernels.GemmSerial(false, false, 1, 3*H, n, 1, l.ones, n, dz, 3*H, 1, l.bias.DW, 3*H)
+	kernels.Gemm(true, false, F, 3*H, n, 1, l.xT, F, dz, 3*H, 1, l.kernel.DW, 3*H)
+	kernels.Gemm(false, false, 1, 3*H, n, 1, l.ones, n, dz, 3*H, 1, l.bias.DW, 3*H)
 
 	if l.ResetAfter {
 		// dU = Σ_{t≥1} h_{t-1}ᵀ drec_t (h_{-1} = 0) and db' = Σ drec.
 		drec := l.drec[:n*3*H]
 		if steps > 1 {
-			kernels.GemmSerial(true, false, H, 3*H, n-B, 1, l.h, H, drec[B*3*H:], 3*H,
+			kernels.Gemm(true, false, H, 3*H, n-B, 1, l.h, H, drec[B*3*H:], 3*H,
 				1, dU, 3*H)
 		}
-		kernels.GemmSerial(false, false, 1, 3*H, n, 1, l.ones, n, drec, 3*H,
+		kernels.Gemm(false, false, 1, 3*H, n, 1, l.ones, n, drec, 3*H,
 			1, l.bias.DW[3*H:], 3*H)
 	} else {
 		// dU_zr = Σ_{t≥1} h_{t-1}ᵀ dz_zr,t and dU_h = Σ_t (r⊙h_{t-1})ᵀ dz_h,t.
 		if steps > 1 {
-			kernels.GemmSerial(true, false, H, 2*H, n-B, 1, l.h, H, dz[B*3*H:], 3*H,
+			kernels.Gemm(true, false, H, 2*H, n-B, 1, l.h, H, dz[B*3*H:], 3*H,
 				1, dU, 3*H)
 		}
-		kernels.GemmSerial(true, false, H, H, n, 1, l.rh, H, dz[2*H:], 3*H, 1, dU[2*H:], 3*H)
+		kernels.Gemm(true, false, H, H, n, 1, l.rh, H, dz[2*H:], 3*H, 1, dU[2*H:], 3*H)
 	}
 
 	if dx != nil {
-		kernels.GemmSerial(false, true, n, F, 3*H, 1, dz, 3*H, l.kernel.W, 3*H, 0, l.dxT, F)
+		transpose(l.wT, l.kernel.W, F, 3*H)
+		kernels.Gemm(false, false, n, F, 3*H, 1, dz, 3*H, l.wT, F, 0, l.dxT, F)
 		toBatchMajor(dx, l.dxT, B, steps, F)
 	}
 }
@@ -219,30 +224,30 @@ func (l *GRU[T]) Backward(dx, dy []T, B int) {
 // backwardBefore differentiates forwardBefore at step t, turning dh = ∂L/∂h_t into
 // ∂L/∂h_{t-1} in place.
 func (l *GRU[T]) backwardBefore(t int, hPrev []T, B int) {
-	H, U := l.Units, l.recurrentKernel.W
+	H, uT := l.Units, l.uT
 	g, dg := l.gates[t*B*3*H:(t+1)*B*3*H], l.dgates[t*B*3*H:(t+1)*B*3*H]
 	dh, drh := l.dh[:B*H], l.drh[:B*H]
 
 	kernels.GRUBackwardH(dg, dh, dh, g, hPrev, B, H, l.RecurrentActivation, l.Activation)
 	// drh = dz_h U_hᵀ, the gradient of r⊙h_{t-1}.
-	kernels.GemmSerial(false, true, B, H, H, 1, dg[2*H:], 3*H, U[2*H:], 3*H, 0, drh, H)
+	kernels.GemmSerial(false, false, B, H, H, 1, dg[2*H:], 3*H, uT[2*H*H:], H, 0, drh, H)
 	kernels.GRUBackwardR(dg, dh, drh, g, hPrev, B, H, l.RecurrentActivation)
 	if t > 0 {
-		kernels.GemmSerial(false, true, B, H, 2*H, 1, dg, 3*H, U, 3*H, 1, dh, H)
+		kernels.GemmSerial(false, false, B, H, 2*H, 1, dg, 3*H, uT, H, 1, dh, H)
 	}
 }
 
 // backwardAfter differentiates forwardAfter at step t, turning dh = ∂L/∂h_t into
 // ∂L/∂h_{t-1} in place.
 func (l *GRU[T]) backwardAfter(t int, hPrev []T, B int) {
-	H, U := l.Units, l.recurrentKernel.W
+	H := l.Units
 	dh, drec := l.dh[:B*H], l.drec[t*B*3*H:(t+1)*B*3*H]
 
 	kernels.GRUResetAfterBackward(l.dgates[t*B*3*H:(t+1)*B*3*H], drec, dh, dh,
 		l.gates[t*B*3*H:(t+1)*B*3*H], l.step(l.rh, t, B), hPrev, B, H,
 		l.RecurrentActivation, l.Activation)
 	if t > 0 {
-		kernels.GemmSerial(false, true, B, H, 3*H, 1, drec, 3*H, U, 3*H, 1, dh, H)
+		kernels.GemmSerial(false, false, B, H, 3*H, 1, drec, 3*H, l.uT, H, 1, dh, H)
 	}
 }
 

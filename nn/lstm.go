@@ -59,6 +59,8 @@ type LSTM[T Float] struct {
 	dc     []T // (B, H) ∂L/∂c_t carried back from later steps
 	dxT    []T // (T, B, F) ∂L/∂x, time-major
 	ones   []T // (T·B) all ones: db = onesᵀ dz
+	uT     []T // (4H, H) Uᵀ, so that dh_{t-1} = dz Uᵀ is a product kernels.Gemm runs fast
+	wT     []T // (4H, F) Wᵀ, likewise for dx = dz Wᵀ
 }
 
 // NewLSTM returns an LSTM layer of units hidden units with Keras 2.1.1's defaults. Set the
@@ -103,6 +105,7 @@ func (l *LSTM[T]) Build(in Shape, maxB int, rng *rand.Rand) (Shape, error) {
 	for i := range l.ones {
 		l.ones[i] = 1
 	}
+	l.uT, l.wT = make([]T, 4*H*H), make([]T, 4*H*F)
 	return Shape{H}, nil
 }
 
@@ -113,7 +116,7 @@ func (l *LSTM[T]) Forward(y, x []T, B int) {
 	toTimeMajor(l.xT, x, B, steps, F)
 
 	// z = x W for all steps at once; the bias is added in the gate kernel.
-	kernels.GemmSerial(false, false, steps*B, 4*H, F, 1, l.xT, F, l.kernel.W, 4*H,
+	kernels.Gemm(false, false, steps*B, 4*H, F, 1, l.xT, F, l.kernel.W, 4*H,
 		0, l.gates, 4*H)
 
 	U := l.recurrentKernel.W
@@ -141,7 +144,7 @@ func (l *LSTM[T]) Backward(dx, dy []T, B int) {
 	copy(dh, dy)
 	clear(dc)
 
-	U := l.recurrentKernel.W
+	transpose(l.uT, l.recurrentKernel.W, H, 4*H)
 	for t := steps - 1; t >= 0; t-- {
 		dg := l.dgates[t*B*4*H : (t+1)*B*4*H]
 		cPrev := l.zero[:B*H]
@@ -151,24 +154,23 @@ func (l *LSTM[T]) Backward(dx, dy []T, B int) {
 		kernels.LSTMGatesBackward(dg, dc, dh, l.gates[t*B*4*H:(t+1)*B*4*H], cPrev,
 			l.step(l.actC, t, B), B, H, l.RecurrentActivation, l.Activation)
 		if t > 0 {
-			kernels.GemmSerial(false, true, B, H, 4*H, 1, dg, 4*H, U, 4*H, 0, dh, H)
+			kernels.GemmSerial(false, false, B, H, 4*H, 1, dg, 4*H, l.uT, H, 0, dh, H)
 		}
 	}
 
 	// dW = xᵀ dz, dU = h_{t-1}ᵀ dz_t summed over t ≥ 1 (h_{-1} = 0), db = Σ dz.
 	dz := l.dgates[:steps*B*4*H]
-	kernels.GemmSerial(true, false, F, 4*H, steps*B, 1, l.xT, F, dz, 4*H,
-		1, l.kernel.DW, 4*H)
+	kernels.Gemm(true, false, F, 4*H, steps*B, 1, l.xT, F, dz, 4*H, 1, l.kernel.DW, 4*H)
 	if steps > 1 {
-		kernels.GemmSerial(true, false, H, 4*H, (steps-1)*B, 1, l.h, H, dz[B*4*H:], 4*H,
+		kernels.Gemm(true, false, H, 4*H, (steps-1)*B, 1, l.h, H, dz[B*4*H:], 4*H,
 			1, l.recurrentKernel.DW, 4*H)
 	}
-	kernels.GemmSerial(false, false, 1, 4*H, steps*B, 1, l.ones, steps*B, dz, 4*H,
+	kernels.Gemm(false, false, 1, 4*H, steps*B, 1, l.ones, steps*B, dz, 4*H,
 		1, l.bias.DW, 4*H)
 
 	if dx != nil {
-		kernels.GemmSerial(false, true, steps*B, F, 4*H, 1, dz, 4*H, l.kernel.W, 4*H,
-			0, l.dxT, F)
+		transpose(l.wT, l.kernel.W, F, 4*H)
+		kernels.Gemm(false, false, steps*B, F, 4*H, 1, dz, 4*H, l.wT, F, 0, l.dxT, F)
 		toBatchMajor(dx, l.dxT, B, steps, F)
 	}
 }
@@ -222,6 +224,15 @@ func checkRecurrentBackward[T Float](op string, B, maxB int, dx, dy []T, wantX, 
 		lenX = wantX
 	}
 	checkRecurrentCall(op, B, maxB, lenX, wantX, len(dy), wantY)
+}
+
+// transpose sets dst (cols, rows) to src (rows, cols) transposed.
+func transpose[T Float](dst, src []T, rows, cols int) {
+	for i := range rows {
+		for j, v := range src[i*cols : (i+1)*cols] {
+			dst[j*rows+i] = v
+		}
+	}
 }
 
 // toTimeMajor copies x (B, steps, F) into dst (T, B, F).
