@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/nlpodyssey/safetensors"
 
 	"github.com/seqnn/seqnn/nn"
+	"github.com/seqnn/seqnn/optim"
 )
 
 const (
@@ -29,6 +31,18 @@ type CheckpointMeta struct {
 	ValLoss float64 // validation loss of the saved weights, scaled space
 	Seed    uint64
 	Dataset string // Digest of the prepared dataset the model was trained on
+
+	// How the model was trained, so that a resumed run can check it continues the same
+	// training. Checkpoints written before these existed read as float32, keras, keras,
+	// batch 0 (unknown), shuffled, with dropout, step 0.
+	DType      string // "float32" or "float64": the dtype of every tensor in the file
+	Convention string // Keras or PyTorch, see BuildModel
+	AdamForm   string // "keras" or "pytorch"
+	Batch      int
+	Shuffle    bool
+	Dropout    bool
+	Step       int     // Adam steps taken; the optimizer tensors hold the moments after them
+	LossSum    float64 // Σ batch loss × batch size over the batches of this epoch done
 }
 
 // CheckpointName is Keras's ModelCheckpoint file name for the tutorial's template
@@ -42,23 +56,45 @@ func CheckpointName(m CheckpointMeta) string {
 	return name + ".safetensors"
 }
 
-// SaveCheckpoint writes the model's parameters to path as float32 safetensors, each under
-// its Keras name ("lstm/kernel") in its Keras layout, with meta in the header.
-func SaveCheckpoint(path string, m *nn.Sequential[float32], meta CheckpointMeta) error {
+// SaveCheckpoint writes the model's parameters to path as safetensors in the model's
+// dtype (F32 or F64), each under its Keras name ("lstm/kernel") in its Keras layout,
+// with meta in the header; meta.DType is set from T.
+func SaveCheckpoint[T nn.Float](path string, m *nn.Sequential[T], meta CheckpointMeta) error {
+	return saveCheckpoint(path, m, nil, meta)
+}
+
+// saveCheckpoint is SaveCheckpoint that also stores the optimizer's moments, when opt
+// is not nil, as "optimizer/m/<weight>" and "optimizer/v/<weight>" in the weights'
+// shapes and dtype, and its step count as the metadata "step".
+func saveCheckpoint[T nn.Float](path string, m *nn.Sequential[T], opt *optim.Adam[T],
+	meta CheckpointMeta) error {
+	meta.DType = dtypeOf[T]()
 	tensors := map[string]safetensors.TensorView{}
-	for _, p := range m.Params() {
-		tensors[p.Name] = f32View(p.W, p.Shape...)
+	for i, p := range m.Params() {
+		tensors[p.Name] = floatView(p.W, p.Shape...)
+		if opt != nil {
+			tensors[optimizerPrefix+"m/"+p.Name] = floatView(opt.M[i], p.Shape...)
+			tensors[optimizerPrefix+"v/"+p.Name] = floatView(opt.V[i], p.Shape...)
+		}
 	}
 	header := map[string]string{
-		"format":   checkpointFormat,
-		"version":  checkpointVersion,
-		"model":    meta.Model,
-		"epoch":    strconv.Itoa(meta.Epoch),
-		"batches":  meta.Batches,
-		"loss":     formatFloat(meta.Loss),
-		"val_loss": formatFloat(meta.ValLoss),
-		"seed":     strconv.FormatUint(meta.Seed, 10),
-		"dataset":  meta.Dataset,
+		"format":     checkpointFormat,
+		"version":    checkpointVersion,
+		"model":      meta.Model,
+		"epoch":      strconv.Itoa(meta.Epoch),
+		"batches":    meta.Batches,
+		"loss":       formatFloat(meta.Loss),
+		"val_loss":   formatFloat(meta.ValLoss),
+		"seed":       strconv.FormatUint(meta.Seed, 10),
+		"dataset":    meta.Dataset,
+		"dtype":      meta.DType,
+		"convention": meta.Convention,
+		"adam_form":  meta.AdamForm,
+		"batch":      strconv.Itoa(meta.Batch),
+		"shuffle":    strconv.FormatBool(meta.Shuffle),
+		"dropout":    strconv.FormatBool(meta.Dropout),
+		"step":       strconv.Itoa(meta.Step),
+		"loss_sum":   formatFloat(meta.LossSum),
 	}
 	buf, err := safetensors.Serialize(tensors, header)
 	if err != nil {
@@ -81,39 +117,119 @@ func ReadCheckpoint(path string) (CheckpointMeta, tensorFile, error) {
 		return CheckpointMeta{}, tensorFile{}, err
 	}
 	p := metaParser{path: path, meta: h}
-	meta := CheckpointMeta{Model: h["model"], Batches: h["batches"], Dataset: h["dataset"]}
+	meta := CheckpointMeta{Model: h["model"], Batches: h["batches"], Dataset: h["dataset"],
+		DType: "float32", Convention: Keras, AdamForm: "keras", Shuffle: true, Dropout: true}
 	meta.Epoch = p.int("epoch")
 	meta.Loss = p.float("loss")
 	meta.ValLoss = p.float("val_loss")
 	meta.Seed = p.uint64("seed")
+	for key, dst := range map[string]*string{"dtype": &meta.DType,
+		"convention": &meta.Convention, "adam_form": &meta.AdamForm} {
+		if v, ok := h[key]; ok {
+			*dst = v
+		}
+	}
+	optional := func(key string, read func(string)) {
+		if _, ok := h[key]; ok {
+			read(key)
+		}
+	}
+	optional("batch", func(k string) { meta.Batch = p.int(k) })
+	optional("shuffle", func(k string) { meta.Shuffle = p.bool(k) })
+	optional("dropout", func(k string) { meta.Dropout = p.bool(k) })
+	optional("step", func(k string) { meta.Step = p.int(k) })
+	optional("loss_sum", func(k string) { meta.LossSum = p.float(k) })
 	return meta, f, p.err
 }
 
-// LoadCheckpoint reads path into m, whose parameters must match the checkpoint's tensors
-// one to one in name and shape, and returns the checkpoint's metadata.
-func LoadCheckpoint(path string, m *nn.Sequential[float32]) (CheckpointMeta, error) {
+// LoadCheckpoint reads path into m, converting the file's dtype to T. m's parameters
+// must match the checkpoint's weights one to one in name and shape (see LoadWeights);
+// optimizer tensors are skipped. It returns the checkpoint's metadata.
+func LoadCheckpoint[T nn.Float](path string, m *nn.Sequential[T]) (CheckpointMeta, error) {
 	meta, f, err := ReadCheckpoint(path)
 	if err != nil {
 		return meta, err
 	}
-	params := m.Params()
-	want := make([]string, len(params))
-	for i, p := range params {
-		want[i] = p.Name
-	}
-	slices.Sort(want)
-	if got := f.names(); !slices.Equal(got, want) {
-		return meta, fmt.Errorf("%s: tensors %v do not match the %s model's %v",
-			path, got, meta.Model, want)
-	}
-	for _, p := range params {
-		w, _, err := f.f32(p.Name, p.Shape...)
-		if err != nil {
-			return meta, err
+	w := &WeightsFile{Path: path, file: f}
+	return meta, LoadWeights(w, m, meta.Model)
+}
+
+// loadOptimizer restores opt's moments and step count from a checkpoint written by
+// saveCheckpoint for the same model.
+func loadOptimizer[T nn.Float](f tensorFile, meta CheckpointMeta, m *nn.Sequential[T],
+	opt *optim.Adam[T]) error {
+	for i, p := range m.Params() {
+		for _, s := range []struct {
+			kind string
+			dst  []T
+		}{{"m/", opt.M[i]}, {"v/", opt.V[i]}} {
+			name := optimizerPrefix + s.kind + p.Name
+			if _, ok := f.st.Tensor(name); !ok {
+				return fmt.Errorf("%s: no optimizer state (tensor %q); it cannot be resumed "+
+					"exactly, train from the start or pass it as --init", f.path, name)
+			}
+			v, err := readFloats(f, name, p.Shape)
+			if err != nil {
+				return err
+			}
+			for j, x := range v {
+				s.dst[j] = T(x)
+			}
 		}
-		copy(p.W, w)
 	}
-	return meta, nil
+	opt.Step = meta.Step
+	return nil
+}
+
+// ErrNoCheckpoint is wrapped by LastCheckpoint's error when there is nothing to resume.
+var ErrNoCheckpoint = errors.New("no checkpoint")
+
+// LastCheckpoint returns the checkpoint in dir of the given model and dataset that is
+// furthest into training: the highest epoch, and within an epoch a complete one before
+// an interrupted one, and among interrupted ones the most batches done.
+func LastCheckpoint(dir, model, dataset string) (string, CheckpointMeta, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, model+"-*.safetensors"))
+	if err != nil {
+		return "", CheckpointMeta{}, err
+	}
+	slices.Sort(paths)
+	last, lastMeta, lastDone := "", CheckpointMeta{}, 0
+	for _, path := range paths {
+		meta, _, err := ReadCheckpoint(path)
+		if err != nil {
+			return "", CheckpointMeta{}, err
+		}
+		if meta.Model != model || meta.Dataset != dataset {
+			continue
+		}
+		done := math.MaxInt
+		if meta.Batches != "" {
+			if done, _, err = parseBatches(path, meta.Batches); err != nil {
+				return "", CheckpointMeta{}, err
+			}
+		}
+		if last == "" || meta.Epoch > lastMeta.Epoch ||
+			meta.Epoch == lastMeta.Epoch && done > lastDone {
+			last, lastMeta, lastDone = path, meta, done
+		}
+	}
+	if last == "" {
+		return "", CheckpointMeta{}, fmt.Errorf("%w of %s for this dataset in %s",
+			ErrNoCheckpoint, model, dir)
+	}
+	return last, lastMeta, nil
+}
+
+// parseBatches reads an interrupted checkpoint's "done/total".
+func parseBatches(path, s string) (done, total int, err error) {
+	d, t, ok := strings.Cut(s, "/")
+	done, err1 := strconv.Atoi(d)
+	total, err2 := strconv.Atoi(t)
+	if !ok || err1 != nil || err2 != nil || done < 1 || done >= total {
+		return 0, 0, fmt.Errorf("%s: metadata \"batches\" is %q, want done/total with "+
+			"0 < done < total", path, s)
+	}
+	return done, total, nil
 }
 
 // BestCheckpoint returns the checkpoint in dir of the given model and dataset with the
@@ -164,6 +280,24 @@ func removeCheckpoints(dir, model string) error {
 	for _, p := range paths {
 		if err := os.Remove(p); err != nil {
 			return fmt.Errorf("remove old checkpoint: %w", err)
+		}
+	}
+	return nil
+}
+
+// removeInterrupted deletes the model's interrupted checkpoints in dir other than keep:
+// once a later checkpoint is saved they are behind it.
+func removeInterrupted(dir, model, keep string) error {
+	paths, err := filepath.Glob(filepath.Join(dir, model+"-*-interrupted.safetensors"))
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		if p == keep {
+			continue
+		}
+		if err := os.Remove(p); err != nil {
+			return fmt.Errorf("remove an older interrupted checkpoint: %w", err)
 		}
 	}
 	return nil

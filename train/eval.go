@@ -52,7 +52,23 @@ func EvaluateModel(ds *Dataset, outDir, model string, maxB int) (Result, error) 
 		return Result{}, err
 	}
 	maxB = max(1, min(maxB, ds.Val.Len()))
-	m, err := NewModel(model, ds, maxB, meta.Seed)
+	var r Result
+	if meta.DType == "float64" {
+		r, err = evaluate[float64](ds, path, meta, maxB)
+	} else {
+		r, err = evaluate[float32](ds, path, meta, maxB)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	Score(ds, &r)
+	return r, nil
+}
+
+// evaluate predicts ds's validation windows with the checkpoint at path, in T.
+func evaluate[T nn.Float](ds *Dataset, path string, meta CheckpointMeta, maxB int) (
+	Result, error) {
+	m, err := newModel[T](meta.Model, meta.Convention, ds, maxB, meta.Seed)
 	if err != nil {
 		return Result{}, err
 	}
@@ -60,20 +76,19 @@ func EvaluateModel(ds *Dataset, outDir, model string, maxB int) (Result, error) 
 		return Result{}, err
 	}
 	pred := Predict(m, ds.Val.X, maxB)
-	r := Result{Name: model, Checkpoint: path, Epoch: meta.Epoch,
+	r := Result{Name: meta.Model, Checkpoint: path, Epoch: meta.Epoch,
 		Pred: make([]float64, len(pred))}
 	for i, p := range pred {
 		r.Pred[i] = float64(p)
 	}
 	r.Layers, r.Activation = Describe(m)
-	Score(ds, &r)
 	return r, nil
 }
 
 // Describe lists a model's layers by Keras name and the activations they apply, for the
 // results table. A layer's activations are read from its exported kernels.Activation
 // fields (Activation, Act, RecurrentActivation); linear ones are left out.
-func Describe(m *nn.Sequential[float32]) (layers, activations string) {
+func Describe[T nn.Float](m *nn.Sequential[T]) (layers, activations string) {
 	var acts []string
 	add := func(name string) {
 		if !slices.Contains(acts, name) {

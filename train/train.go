@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,11 +38,17 @@ func ParseModels(list string) ([]string, error) {
 	return names, nil
 }
 
-// NewModel builds the tutorial model called name for ds's windows, float32, for batches
-// of up to maxB, its weights drawn from seed.
+// NewModel builds the tutorial model called name for ds's windows, float32, Keras
+// convention, for batches of up to maxB, its weights drawn from seed.
 func NewModel(name string, ds *Dataset, maxB int, seed uint64) (
 	*nn.Sequential[float32], error) {
-	m, err := nn.TutorialModel[float32](name, nn.Shape{ds.In, 1}, maxB, seed)
+	return newModel[float32](name, Keras, ds, maxB, seed)
+}
+
+// newModel is BuildModel for ds's windows, checking the model predicts ds.Out steps.
+func newModel[T nn.Float](name, convention string, ds *Dataset, maxB int, seed uint64) (
+	*nn.Sequential[T], error) {
+	m, err := BuildModel[T](name, convention, ds.In, maxB, seed)
 	if err != nil {
 		return nil, err
 	}
@@ -52,13 +59,22 @@ func NewModel(name string, ds *Dataset, maxB int, seed uint64) (
 	return m, nil
 }
 
-// Config says what Fit trains and where it writes.
+// Config says what Fit trains and where it writes. The zero values of the fields after
+// OutDir give the tutorial's training.
 type Config struct {
 	Model  string // tutorial model name: cnn, lstm, gru
-	Epochs int
+	Epochs int    // the epoch to train to, counted from 1; a resumed run continues to it
 	Batch  int    // samples per batch; the last batch of an epoch may be smaller
 	Seed   uint64 // draws the weights, the dropout masks and the shuffling
 	OutDir string // gets <model>-log.csv and checkpoints/<model>-EE-V.VVVVV.safetensors
+
+	DType      string     // "float32" ("" too) or "float64": the type every value trains in
+	Convention string     // Keras ("" too) or PyTorch: the recurrent layers, see BuildModel
+	AdamForm   optim.Form // optim.Keras (the zero value) or optim.PyTorch
+	NoShuffle  bool       // visit the training windows in their order every epoch
+	NoDropout  bool       // keep the Dropout layers off (the identity) while training
+	Init       string     // start from the weights in this safetensors file, Keras names
+	Resume     bool       // continue from the model's last checkpoint in OutDir, if any
 }
 
 // Event reports Fit's progress: one per batch, and one more when an epoch ends.
@@ -74,8 +90,12 @@ type Event struct {
 	Checkpoint string        // the checkpoint just written
 }
 
-// History is what Fit did, one entry per completed epoch.
+// History is what Fit did, one entry per epoch completed in this call.
 type History struct {
+	First   int    // the first epoch this call trained (or would have), counted from 1
+	Resumed string // the checkpoint training resumed from; "" for a fresh start
+	Batch   int    // batches of the first epoch already done when it resumed
+
 	Loss, ValLoss []float64
 	Elapsed       []time.Duration
 	Checkpoints   []string
@@ -87,21 +107,48 @@ var ErrInterrupted = errors.New("interrupted")
 // ErrDiverged is wrapped by Fit's error when a loss became NaN or infinite.
 var ErrDiverged = errors.New("loss is not finite")
 
-// Fit trains a fresh tutorial model on ds as the tutorial's model.fit did, with Keras
-// 2.1.1's conventions:
+// shuffleStream is the PCG stream, beside the seed, of epoch 0's shuffle; epoch e uses
+// shuffleStream + e. The weights (nn.NewSequential) and dropout (kernels.DropoutMask)
+// draw from their own generators.
+const shuffleStream = 0x73687566 << 32 // "shuf"
+
+// EpochOrder sets order to the order in which an epoch visits the training windows:
+// 0, 1, ..., N-1 shuffled by a PCG seeded with (seed, shuffleStream + epoch), or
+// unshuffled. It depends on nothing else, so a resumed run needs no generator state.
+func EpochOrder(order []int, seed uint64, epoch int, shuffle bool) {
+	for i := range order {
+		order[i] = i
+	}
+	if shuffle {
+		rng := rand.New(rand.NewPCG(seed, shuffleStream+uint64(epoch)))
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	}
+}
+
+// Fit trains a tutorial model on ds as the tutorial's model.fit did, with Keras 2.1.1's
+// conventions unless cfg says otherwise:
 //
-//   - Adam with Keras's defaults (optim.DefaultAdam), loss the MSE in scaled space;
-//   - each epoch visits the training windows once in an order shuffled by a PCG seeded
-//     from cfg.Seed (the same order for every model of a run), in batches of cfg.Batch,
-//     the last batch holding the remainder;
+//   - the model starts from weights drawn from cfg.Seed, or from cfg.Init's;
+//   - Adam with Keras's defaults (optim.DefaultAdam) in cfg.AdamForm, loss the MSE in
+//     scaled space, every value in cfg.DType;
+//   - each epoch visits the training windows once, in the order EpochOrder gives (the
+//     same for every model of a run), in batches of cfg.Batch, the last batch holding the
+//     remainder; dropout masks depend on (cfg.Seed, Adam step, position) only;
 //   - the reported loss is the mean of the batch losses weighted by batch size, taken
 //     while the weights change, as Keras's BaseLogger reports it; val_loss is the MSE over
 //     all validation windows after the epoch, with dropout off;
 //   - after every epoch a row goes to <OutDir>/<model>-log.csv (CSVLogger: epoch counted
-//     from 0) and a checkpoint to <OutDir>/checkpoints (ModelCheckpoint: epoch from 1).
+//     from 0) and a checkpoint to <OutDir>/checkpoints (ModelCheckpoint: epoch from 1),
+//     holding the weights, Adam's moments and step, and the settings above.
 //
-// Before training it removes the model's older checkpoints in that directory, so that
-// evaluation picks among this run's only.
+// A fresh run first removes the model's older checkpoints in that directory, so that
+// evaluation picks among this run's only. With cfg.Resume, Fit continues from the
+// model's LastCheckpoint for ds instead, if there is one: weights, Adam's state, the
+// epoch and, for an interrupted checkpoint, the batch within it and the loss so far;
+// the log keeps its rows before that epoch. As every random choice is a function of the
+// seed, the epoch and the step, a resumed run computes what an uninterrupted one would,
+// bit for bit. Resuming with other settings (seed, dtype, convention, Adam form, batch,
+// shuffling, dropout) is an error.
 //
 // A non-finite loss stops training with an error wrapping ErrDiverged that names the
 // epoch and batch; the last good checkpoint stays. When ctx is cancelled, Fit finishes
@@ -113,87 +160,120 @@ func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
 		return nil, fmt.Errorf("%s: %d epochs of batch %d: both must be at least 1",
 			cfg.Model, cfg.Epochs, cfg.Batch)
 	}
+	var err error
+	if cfg.DType, err = ParseDType(cfg.DType); err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Model, err)
+	}
+	if cfg.Convention, err = ParseConvention(cfg.Convention); err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Model, err)
+	}
+	if cfg.Init != "" && cfg.Resume {
+		return nil, fmt.Errorf("%s: initial weights and resuming exclude each other: a "+
+			"resumed run takes its weights from its checkpoint", cfg.Model)
+	}
 	if report == nil {
 		report = func(Event) {}
 	}
+	if cfg.DType == "float64" {
+		return fit[float64](ctx, ds, cfg, report)
+	}
+	return fit[float32](ctx, ds, cfg, report)
+}
+
+// trainer is one model's training run in Fit.
+type trainer[T nn.Float] struct {
+	cfg      Config
+	ds       *Dataset
+	m        *nn.Sequential[T]
+	opt      *optim.Adam[T]
+	B        int    // the largest batch: cfg.Batch, or fewer when there are fewer windows
+	batches  int    // per epoch
+	ckptDir  string // <OutDir>/checkpoints
+	logPath  string
+	meta     CheckpointMeta // the settings every checkpoint records
+	rows     []string       // the log's rows so far, each ending in a newline
+	lastGood string         // the last checkpoint written, for error messages
+	resumed  string         // the checkpoint resumed from, "" for a fresh run
+	step0    int            // Adam's step count when this call began
+}
+
+func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
+	*History, error) {
 	// A batch larger than the training set would only size buffers for samples that
 	// never come.
-	B, In, Out := min(cfg.Batch, ds.Train.Len()), ds.In, ds.Out
-	m, err := NewModel(cfg.Model, ds, B, cfg.Seed)
+	N, In, Out := ds.Train.Len(), ds.In, ds.Out
+	B := min(cfg.Batch, N)
+	m, err := newModel[T](cfg.Model, cfg.Convention, ds, B, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("%s: %w before training began", cfg.Model, ErrInterrupted)
 	}
-	ckptDir := filepath.Join(cfg.OutDir, "checkpoints")
-	if err := os.MkdirAll(ckptDir, 0o755); err != nil {
-		return nil, err
-	}
-	if err := removeCheckpoints(ckptDir, cfg.Model); err != nil {
-		return nil, err
-	}
-
 	params := m.Params()
-	ws, dws := make([][]float32, len(params)), make([][]float32, len(params))
+	ws, dws := make([][]T, len(params)), make([][]T, len(params))
 	for i, p := range params {
 		ws[i], dws[i] = p.W, p.DW
 	}
-	opt := optim.NewAdam(optim.DefaultAdam(), ws)
-
-	N := ds.Train.Len()
-	batches := (N + B - 1) / B
-	xb := make([]float32, B*In)  // (B, In)
-	yb := make([]float32, B*Out) // (B, Out)
-	dy := make([]float32, B*Out) // (B, Out)
-	order := make([]int, N)
-	for i := range order {
-		order[i] = i
+	adam := optim.DefaultAdam()
+	adam.Form = cfg.AdamForm
+	tr := &trainer[T]{cfg: cfg, ds: ds, m: m, opt: optim.NewAdam(adam, ws), B: B,
+		batches: (N + B - 1) / B, ckptDir: filepath.Join(cfg.OutDir, "checkpoints"),
+		logPath: filepath.Join(cfg.OutDir, cfg.Model+"-log.csv"), lastGood: "none",
+		meta: CheckpointMeta{Model: cfg.Model, Seed: cfg.Seed, Dataset: ds.Digest,
+			Convention: cfg.Convention, AdamForm: cfg.AdamForm.String(), Batch: cfg.Batch,
+			Shuffle: !cfg.NoShuffle, Dropout: !cfg.NoDropout}}
+	if err := os.MkdirAll(tr.ckptDir, 0o755); err != nil {
+		return nil, err
 	}
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0))
+	h, sum, err := tr.start()
+	if err != nil {
+		return nil, err
+	}
+	tr.step0 = tr.opt.Step
 
-	h := &History{}
-	var rows [][2]float64
-	logPath := filepath.Join(cfg.OutDir, cfg.Model+"-log.csv")
-	lastGood := "none"
-	meta := CheckpointMeta{Model: cfg.Model, Seed: cfg.Seed, Dataset: ds.Digest}
-	step := uint64(0)
-
-	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
+	xb := make([]T, B*In)  // (B, In)
+	yb := make([]T, B*Out) // (B, Out)
+	dy := make([]T, B*Out) // (B, Out)
+	order := make([]int, N)
+	for epoch := h.First; epoch <= cfg.Epochs; epoch++ {
 		start := time.Now()
-		rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		var sum float64
-		seen := 0
+		EpochOrder(order, cfg.Seed, epoch, !cfg.NoShuffle)
+		first, seen := 0, 0
+		if epoch == h.First {
+			first, seen = h.Batch, h.Batch*B // only the last batch can be short
+		} else {
+			sum = 0
+		}
 
-		for b := range batches {
+		for b := first; b < tr.batches; b++ {
 			if ctx.Err() != nil {
-				return h, interrupt(m, ds, cfg, ckptDir, meta, epoch, b, batches, sum, seen)
+				return h, tr.interrupt(epoch, b, sum, seen)
 			}
 			idx := order[b*B : min(b*B+B, N)]
 			n := len(idx)
 			for i, w := range idx {
-				toF32(xb[i*In:(i+1)*In], ds.Train.X[w*In:(w+1)*In])
-				toF32(yb[i*Out:(i+1)*Out], ds.Train.Y[w*Out:(w+1)*Out])
+				toT(xb[i*In:(i+1)*In], ds.Train.X[w*In:(w+1)*In])
+				toT(yb[i*Out:(i+1)*Out], ds.Train.Y[w*Out:(w+1)*Out])
 			}
 
-			m.SetTraining(true)
-			m.SetStep(step)
+			m.SetTraining(!cfg.NoDropout)
+			m.SetStep(uint64(tr.opt.Step))
 			m.ZeroGrad()
 			y := m.Forward(xb[:n*In], n)
 			loss := nn.MSE(dy[:n*Out], y, yb[:n*Out])
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				return h, fmt.Errorf("%s: %w (%v) in epoch %d, batch %d/%d; "+
 					"training stopped, last good checkpoint: %s",
-					cfg.Model, ErrDiverged, loss, epoch, b+1, batches, lastGood)
+					cfg.Model, ErrDiverged, loss, epoch, b+1, tr.batches, tr.lastGood)
 			}
 			m.Backward(dy[:n*Out], n)
-			opt.Update(ws, dws)
-			step++
+			tr.opt.Update(ws, dws)
 
 			sum += loss * float64(n)
 			seen += n
 			report(Event{Model: cfg.Model, Epoch: epoch, Epochs: cfg.Epochs,
-				Batch: b + 1, Batches: batches, Loss: sum / float64(seen)})
+				Batch: b + 1, Batches: tr.batches, Loss: sum / float64(seen)})
 		}
 
 		loss := sum / float64(seen)
@@ -201,16 +281,21 @@ func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
 		if math.IsNaN(val) || math.IsInf(val, 0) {
 			return h, fmt.Errorf("%s: validation %w (%v) after epoch %d; "+
 				"training stopped, last good checkpoint: %s",
-				cfg.Model, ErrDiverged, val, epoch, lastGood)
+				cfg.Model, ErrDiverged, val, epoch, tr.lastGood)
 		}
-		meta.Epoch, meta.Loss, meta.ValLoss = epoch, loss, val
-		path := filepath.Join(ckptDir, CheckpointName(meta))
-		if err := SaveCheckpoint(path, m, meta); err != nil {
+		meta := tr.meta
+		meta.Epoch, meta.Loss, meta.ValLoss, meta.LossSum = epoch, loss, val, sum
+		meta.Step = tr.opt.Step
+		path := filepath.Join(tr.ckptDir, CheckpointName(meta))
+		if err := saveCheckpoint(path, m, tr.opt, meta); err != nil {
 			return h, err
 		}
-		lastGood = path
-		rows = append(rows, [2]float64{loss, val})
-		if err := writeLog(logPath, rows); err != nil {
+		tr.lastGood = path
+		if err := removeInterrupted(tr.ckptDir, cfg.Model, ""); err != nil {
+			return h, err
+		}
+		tr.rows = append(tr.rows, logRow(epoch, loss, val))
+		if err := writeLog(tr.logPath, tr.rows); err != nil {
 			return h, err
 		}
 
@@ -219,42 +304,130 @@ func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
 		h.Elapsed = append(h.Elapsed, time.Since(start))
 		h.Checkpoints = append(h.Checkpoints, path)
 		report(Event{Model: cfg.Model, Epoch: epoch, Epochs: cfg.Epochs,
-			Batch: batches, Batches: batches, Loss: loss, EpochDone: true,
+			Batch: tr.batches, Batches: tr.batches, Loss: loss, EpochDone: true,
 			ValLoss: val, Elapsed: time.Since(start), Checkpoint: path})
 	}
 	return h, nil
 }
 
-// interrupt saves the weights after done of total batches of an epoch and returns the
+// start sets the model up for a fresh run (weights from the seed or cfg.Init, older
+// checkpoints removed) or a resumed one, and returns where training begins and the
+// loss sum of the resumed epoch's batches already done.
+func (tr *trainer[T]) start() (*History, float64, error) {
+	cfg := tr.cfg
+	h := &History{First: 1}
+	if cfg.Resume {
+		path, meta, err := LastCheckpoint(tr.ckptDir, cfg.Model, tr.ds.Digest)
+		switch {
+		case err == nil:
+			return tr.resume(path, meta)
+		case !errors.Is(err, ErrNoCheckpoint):
+			return nil, 0, err
+		}
+	}
+	if err := removeCheckpoints(tr.ckptDir, cfg.Model); err != nil {
+		return nil, 0, err
+	}
+	if cfg.Init != "" {
+		w, err := OpenWeights(cfg.Init)
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := LoadWeights(w, tr.m, cfg.Model); err != nil {
+			return nil, 0, err
+		}
+	}
+	return h, 0, nil
+}
+
+// resume loads the checkpoint at path, after checking it was trained as this run
+// trains, and the log's rows before the epoch it continues.
+func (tr *trainer[T]) resume(path string, meta CheckpointMeta) (*History, float64, error) {
+	want := tr.meta
+	want.DType = dtypeOf[T]()
+	for _, c := range []struct {
+		setting   string
+		got, want any
+	}{
+		{"seed", meta.Seed, want.Seed},
+		{"dtype", meta.DType, want.DType},
+		{"convention", meta.Convention, want.Convention},
+		{"Adam form", meta.AdamForm, want.AdamForm},
+		{"batch size", meta.Batch, want.Batch},
+		{"shuffling", meta.Shuffle, want.Shuffle},
+		{"dropout", meta.Dropout, want.Dropout},
+	} {
+		if c.got != c.want {
+			return nil, 0, fmt.Errorf("%s: trained with %s %v, this run asks for %v; "+
+				"resume with the settings it was trained with", path, c.setting, c.got,
+				c.want)
+		}
+	}
+	_, f, err := ReadCheckpoint(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := LoadWeights(&WeightsFile{Path: path, file: f}, tr.m, meta.Model); err != nil {
+		return nil, 0, err
+	}
+	if err := loadOptimizer(f, meta, tr.m, tr.opt); err != nil {
+		return nil, 0, err
+	}
+
+	h := &History{First: meta.Epoch + 1, Resumed: path}
+	sum := 0.0
+	if meta.Batches != "" {
+		done, total, err := parseBatches(path, meta.Batches)
+		if err != nil {
+			return nil, 0, err
+		}
+		if total != tr.batches {
+			return nil, 0, fmt.Errorf("%s: interrupted after batch %s, but this run has %d "+
+				"batches per epoch; resume on the same data with the same batch size",
+				path, meta.Batches, tr.batches)
+		}
+		h.First, h.Batch, sum = meta.Epoch, done, meta.LossSum
+	}
+	tr.resumed, tr.lastGood = path, path
+	tr.rows, err = readLogRows(tr.logPath, h.First-1, meta)
+	return h, sum, err
+}
+
+// interrupt saves the training state after done of the epoch's batches and returns the
 // error that tells the caller so.
-func interrupt(m *nn.Sequential[float32], ds *Dataset, cfg Config, dir string,
-	meta CheckpointMeta, epoch, done, total int, sum float64, seen int) error {
+func (tr *trainer[T]) interrupt(epoch, done int, sum float64, seen int) error {
+	model := tr.cfg.Model
 	switch {
+	case tr.opt.Step == tr.step0 && tr.resumed != "":
+		return fmt.Errorf("%s: %w before any new batch; %s still holds the state to resume",
+			model, ErrInterrupted, tr.resumed)
 	case done == 0 && epoch == 1:
-		return fmt.Errorf("%s: %w before training began; nothing saved", cfg.Model,
+		return fmt.Errorf("%s: %w before training began; nothing saved", model,
 			ErrInterrupted)
 	case done == 0:
 		return fmt.Errorf("%s: %w after epoch %d; its checkpoint is saved",
-			cfg.Model, ErrInterrupted, epoch-1)
+			model, ErrInterrupted, epoch-1)
 	}
-	meta.Epoch, meta.Batches = epoch, fmt.Sprintf("%d/%d", done, total)
-	meta.Loss = math.NaN()
-	if seen > 0 {
-		meta.Loss = sum / float64(seen)
+	meta := tr.meta
+	meta.Epoch, meta.Batches = epoch, fmt.Sprintf("%d/%d", done, tr.batches)
+	meta.Loss, meta.LossSum, meta.Step = sum/float64(seen), sum, tr.opt.Step
+	meta.ValLoss = Loss(tr.m, tr.ds.Val.X, tr.ds.Val.Y, tr.B)
+	path := filepath.Join(tr.ckptDir, CheckpointName(meta))
+	err := saveCheckpoint(path, tr.m, tr.opt, meta)
+	if err == nil {
+		err = removeInterrupted(tr.ckptDir, model, path)
 	}
-	meta.ValLoss = Loss(m, ds.Val.X, ds.Val.Y, cfg.Batch)
-	path := filepath.Join(dir, CheckpointName(meta))
-	if err := SaveCheckpoint(path, m, meta); err != nil {
+	if err != nil {
 		return fmt.Errorf("%s: %w in epoch %d; saving the checkpoint failed: %v",
-			cfg.Model, ErrInterrupted, epoch, err)
+			model, ErrInterrupted, epoch, err)
 	}
 	return fmt.Errorf("%s: %w in epoch %d after batch %d/%d; saved %s",
-		cfg.Model, ErrInterrupted, epoch, done, total, path)
+		model, ErrInterrupted, epoch, done, tr.batches, path)
 }
 
 // Loss returns the MSE of m's predictions for the windows x (N, In) against y (N, Out),
-// in batches of up to maxB, with training behaviour (dropout) off.
-func Loss(m *nn.Sequential[float32], x, y []float64, maxB int) float64 {
+// in batches of up to maxB, with training behaviour (dropout) off, summed in float64.
+func Loss[T nn.Float](m *nn.Sequential[T], x, y []float64, maxB int) float64 {
 	Out := m.Out.Size()
 	pred := Predict(m, x, maxB)
 	var sum float64
@@ -267,39 +440,78 @@ func Loss(m *nn.Sequential[float32], x, y []float64, maxB int) float64 {
 
 // Predict runs m on the windows x (N, In) in batches of up to maxB, with training
 // behaviour off, and returns its predictions (N, Out).
-func Predict(m *nn.Sequential[float32], x []float64, maxB int) []float32 {
+func Predict[T nn.Float](m *nn.Sequential[T], x []float64, maxB int) []T {
 	In, Out := m.In.Size(), m.Out.Size()
 	N := len(x) / In
 	maxB = min(maxB, m.MaxB)
-	xb := make([]float32, maxB*In)
-	pred := make([]float32, 0, N*Out)
+	xb := make([]T, maxB*In)
+	pred := make([]T, 0, N*Out)
 	m.SetTraining(false)
 	for s := 0; s < N; s += maxB {
 		n := min(maxB, N-s)
-		toF32(xb[:n*In], x[s*In:(s+n)*In])
+		toT(xb[:n*In], x[s*In:(s+n)*In])
 		pred = append(pred, m.Forward(xb[:n*In], n)...)
 	}
 	return pred
 }
 
+// logHeader is the first line of Keras's CSVLogger file.
+const logHeader = "epoch,loss,val_loss\n"
+
+// logRow is the CSVLogger row of an epoch counted from 1 (written from 0, as Keras).
+func logRow(epoch int, loss, val float64) string {
+	return fmt.Sprintf("%d,%s,%s\n", epoch-1, formatFloat(loss), formatFloat(val))
+}
+
 // writeLog writes Keras's CSVLogger file for the epochs so far.
-func writeLog(path string, rows [][2]float64) error {
+func writeLog(path string, rows []string) error {
 	return writeFileAtomic(path, func(w io.Writer) error {
-		if _, err := io.WriteString(w, "epoch,loss,val_loss\n"); err != nil {
-			return err
-		}
-		for e, r := range rows {
-			if _, err := fmt.Fprintf(w, "%d,%s,%s\n", e, formatFloat(r[0]),
-				formatFloat(r[1])); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := io.WriteString(w, logHeader+strings.Join(rows, ""))
+		return err
 	})
 }
 
-func toF32(dst []float32, src []float64) {
+// readLogRows returns the first n rows of the log at path, as written, for a run that
+// resumes after n epochs from a checkpoint with meta. A log one row short, the row of
+// the checkpoint's own complete epoch (a crash between saving it and the log), gets that
+// row back from the checkpoint, which records both losses exactly.
+func readLogRows(path string, n int, meta CheckpointMeta) ([]string, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w (the log of the epochs before must be there)", err)
+	}
+	text := string(b)
+	if !strings.HasPrefix(text, logHeader) {
+		return nil, fmt.Errorf("%s: does not start with %q; it is not this program's log",
+			path, strings.TrimSpace(logHeader))
+	}
+	var rows []string
+	for _, line := range strings.SplitAfter(text[len(logHeader):], "\n") {
+		if line != "" {
+			rows = append(rows, line)
+		}
+	}
+	for i, r := range rows[:min(n, len(rows))] {
+		if !strings.HasPrefix(r, strconv.Itoa(i)+",") || !strings.HasSuffix(r, "\n") {
+			return nil, fmt.Errorf("%s: row %d is %q, want epoch %d's", path, i+2,
+				strings.TrimSpace(r), i)
+		}
+	}
+	if len(rows) == n-1 && meta.Batches == "" && meta.Epoch == n {
+		rows = append(rows, logRow(n, meta.Loss, meta.ValLoss))
+	}
+	if len(rows) < n {
+		return nil, fmt.Errorf("%s: %d epochs logged, but the checkpoint to resume is at "+
+			"epoch %d; train from the start", path, len(rows), n)
+	}
+	return rows[:n], nil
+}
+
+func toT[T nn.Float](dst []T, src []float64) {
 	for i, v := range src {
-		dst[i] = float32(v)
+		dst[i] = T(v)
 	}
 }

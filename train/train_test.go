@@ -213,7 +213,8 @@ func TestCheckpointRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		meta := CheckpointMeta{Model: model, Epoch: 3, Loss: 0.5, ValLoss: 0.25, Seed: 1,
-			Dataset: ds.Digest}
+			Dataset: ds.Digest, DType: "float32", Convention: Keras, AdamForm: "keras",
+			Batch: 8, Shuffle: true, Step: 9, LossSum: 1.5}
 		path := filepath.Join(dir, CheckpointName(meta))
 		if err := SaveCheckpoint(path, a, meta); err != nil {
 			t.Fatal(err)

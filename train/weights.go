@@ -1,0 +1,137 @@
+package train
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/nlpodyssey/safetensors"
+
+	"github.com/seqnn/seqnn/nn"
+)
+
+// optimizerPrefix starts the names of the optimizer tensors a checkpoint stores beside
+// the weights: "optimizer/m/lstm/kernel" and "optimizer/v/lstm/kernel" are Adam's moments
+// of "lstm/kernel". Weight loaders skip them.
+const optimizerPrefix = "optimizer/"
+
+// WeightsFile is a safetensors file of weights under their Keras names, with its
+// metadata: a checkpoint, a --init file, or one written by reference/convert.py.
+type WeightsFile struct {
+	Path string
+	Meta map[string]string
+	file tensorFile
+}
+
+// OpenWeights reads any safetensors file for LoadWeights; unlike ReadCheckpoint it asks
+// for no particular metadata.
+func OpenWeights(path string) (*WeightsFile, error) {
+	buf, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read weights: %w", err)
+	}
+	_, md, err := safetensors.ReadMetadata(buf)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a safetensors file: %w", path, err)
+	}
+	st, err := safetensors.Deserialize(buf)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a safetensors file: %w", path, err)
+	}
+	return &WeightsFile{Path: path, Meta: md.Metadata(),
+		file: tensorFile{path: path, st: st}}, nil
+}
+
+// LoadWeights copies the file's tensors into m's parameters, converting F32 or F64 to
+// T. Every parameter of m must be in the file under its Keras name, in its Keras shape;
+// every tensor of the file outside "optimizer/" must be a parameter of m. Each error
+// names the tensor, the shapes and, where a shape gives it away, the likely cause.
+func LoadWeights[T nn.Float](w *WeightsFile, m *nn.Sequential[T], model string) error {
+	params := m.Params()
+	byName := map[string]bool{}
+	for _, p := range params {
+		byName[p.Name] = true
+	}
+	for _, name := range w.file.names() {
+		if !strings.HasPrefix(name, optimizerPrefix) && !byName[name] {
+			return fmt.Errorf("%s: tensor %q is not a weight of the %s model, whose "+
+				"weights are %s (is this another model's file?)", w.Path, name, model,
+				describeParams(m))
+		}
+	}
+	for _, p := range params {
+		if _, ok := w.file.st.Tensor(p.Name); !ok {
+			return fmt.Errorf("%s: no tensor %q %v, which the %s model needs (its weights "+
+				"are %s)", w.Path, p.Name, p.Shape, model, describeParams(m))
+		}
+		v, err := readFloats(w.file, p.Name, p.Shape)
+		if err != nil {
+			return err
+		}
+		for i, x := range v {
+			p.W[i] = T(x)
+		}
+	}
+	return nil
+}
+
+// readFloats returns the tensor called name, F32 or F64, as float64s, checking its
+// shape against want.
+func readFloats(f tensorFile, name string, want []int) ([]float64, error) {
+	tv, ok := f.st.Tensor(name)
+	if !ok {
+		return nil, fmt.Errorf("%s: no tensor %q", f.path, name)
+	}
+	got := make([]int, len(tv.Shape()))
+	for i, d := range tv.Shape() {
+		got[i] = int(min(d, math.MaxInt32))
+	}
+	if !slices.Equal(got, want) {
+		hint := ""
+		if strings.HasSuffix(name, "gru/bias") && len(want) != len(got) {
+			hint = "; a (2, 3H) GRU bias is the reset-after GRU of the pytorch convention, " +
+				"a (3H) one Keras 2.1.1's reset-before GRU: set --convention to match"
+		}
+		return nil, fmt.Errorf("%s: tensor %q has shape %v, the model wants %v%s",
+			f.path, name, got, want, hint)
+	}
+	b := tv.Data()
+	v := make([]float64, numel(want))
+	switch tv.DType() {
+	case safetensors.F32:
+		for i := range v {
+			v[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
+		}
+	case safetensors.F64:
+		for i := range v {
+			v[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+		}
+	default:
+		return nil, fmt.Errorf("%s: tensor %q is %s; weights must be F32 or F64",
+			f.path, name, tv.DType())
+	}
+	return v, nil
+}
+
+// numel returns the number of values of a tensor of the given shape.
+func numel(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// floatView stores v as F32 or F64 safetensors, whichever T is.
+func floatView[T nn.Float](v []T, shape ...int) safetensors.TensorView {
+	switch v := any(v).(type) {
+	case []float32:
+		return f32View(v, shape...)
+	case []float64:
+		return f64View(v, shape...)
+	}
+	panic("train: floatView: unknown element type")
+}
