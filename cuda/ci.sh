@@ -4,7 +4,7 @@
 #	sh cuda/ci.sh
 #
 # 1. Installs the CUDA headers and the stub libcuda.so (Debian's nvidia-cuda-dev, from
-#    non-free) when cuda.h is missing.
+#    non-free) when cuda.h is missing, and g++ when it is missing.
 # 2. Vets the tagged packages and compiles and links the cuda test binary, which proves the
 #    package builds against the driver API's headers and links against libcuda.
 # 3. Runs the tests that need no GPU: the CPU emulation of the kernel sources and the
@@ -15,11 +15,18 @@
 set -eu
 cd "$(dirname "$0")/.."
 
+pkgs=""
 if ! [ -e /usr/include/cuda.h ] && ! [ -e /usr/local/cuda/include/cuda.h ]; then
-	echo "ci: cuda.h missing; installing nvidia-cuda-dev (Debian non-free)"
+	pkgs="nvidia-cuda-dev" # cuda.h and the stub libcuda.so, from Debian non-free
+fi
+if ! command -v g++ >/dev/null 2>&1; then
+	pkgs="$pkgs g++" # internal/emu compiles the kernel sources as C++
+fi
+if [ -n "$pkgs" ]; then
+	echo "ci: installing$pkgs"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get -o DPkg::Lock::Timeout=900 update -q
-	apt-get -o DPkg::Lock::Timeout=900 install -y -q nvidia-cuda-dev
+	apt-get -o DPkg::Lock::Timeout=900 install -y -q $pkgs
 fi
 
 # gorgonia.org/cu links -lcuda from the usual library directories; where only the stub

@@ -37,7 +37,7 @@ func Conv1DForward[T Float](d *Device, c Conv1D, y, x, w, bias *Buffer[T], B int
 	}
 	err := d.launch("conv_fwd"+suffix[T](), linear(B*To*c.O), y.ptr, x.ptr, w.ptr, B, c.T,
 		c.C, c.K, c.S, c.O)
-	if err != nil {
+	if err != nil || c.Act == kernels.Linear {
 		return err
 	}
 	return ActForward(d, c.Act, y, sub(y, B*To*c.O), T(c.Alpha))
@@ -59,8 +59,11 @@ func Conv1DBackward[T Float](d *Device, c Conv1D, dx, dw, dbias, dy, y, x, w *Bu
 	need("Conv1DBackward", "y", y, B*To*c.O)
 	n := B * To * c.O
 	sfx := suffix[T]()
-	if err := ActBackward(d, c.Act, dy, dy, sub(y, n), T(c.Alpha)); err != nil {
-		return err
+	need("Conv1DBackward", "dy", dy, n)
+	if c.Act != kernels.Linear {
+		if err := ActBackward(d, c.Act, dy, dy, sub(y, n), T(c.Alpha)); err != nil {
+			return err
+		}
 	}
 	if err := ColSum(d, dbias, dy, B*To, c.O); err != nil {
 		return err
