@@ -144,6 +144,10 @@ func (w *sgemmJob) block(i0, i1, p0, kb, rs, ks int, b []float32, ldb, off int) 
 		}
 		j += 8
 	}
+	if j < w.j1 && w.j1 >= 8 {
+		w.tail(i0, i1, p0, kb, rs, ks, j)
+		return
+	}
 	for ; j < w.j1; j++ {
 		for i := i0; i < i1; i++ {
 			var s float32
@@ -151,6 +155,32 @@ func (w *sgemmJob) block(i0, i1, p0, kb, rs, ks int, b []float32, ldb, off int) 
 				s += a[i*rs+p*ks] * w.b[p*w.ldb+j]
 			}
 			c[i*ldc+j] += alpha * s
+		}
+	}
+}
+
+// tail adds the last j1-j mod 8 columns, j1-j < 8, when C has 8 or more: the 8-wide
+// kernels compute columns [j1-8, j1) into a scratch block on the stack, of which the
+// columns from j are added to C. (The backward product dz Uᵀ has n = H = 50.)
+func (w *sgemmJob) tail(i0, i1, p0, kb, rs, ks, j int) {
+	var tmp [4 * 8]float32
+	a, c, ldc, j8 := w.a, w.c, w.ldc, w.j1-8
+	bp := &w.b[p0*w.ldb+j8]
+	for i := i0; i < i1; i += 4 {
+		rows := min(4, i1-i)
+		clear(tmp[:])
+		if rows == 4 {
+			sgemm4x8(kb, &a[i*rs+p0*ks], rs, ks, bp, w.ldb, &tmp[0], 8, w.alpha)
+		} else {
+			for r := range rows {
+				sgemm1x8(kb, &a[(i+r)*rs+p0*ks], ks, bp, w.ldb, &tmp[r*8], w.alpha)
+			}
+		}
+		for r := range rows {
+			row := c[(i+r)*ldc : (i+r)*ldc+w.j1]
+			for jj := j; jj < w.j1; jj++ {
+				row[jj] += tmp[r*8+jj-j8]
+			}
 		}
 	}
 }
