@@ -25,6 +25,17 @@ fi
 if [ -n "$pkgs" ]; then
 	echo "ci: installing$pkgs"
 	export DEBIAN_FRONTEND=noninteractive
+	# nvidia-cuda-dev lives in Debian's non-free component: add it through a list of its
+	# own, leaving the system's sources as they are.
+	if ! grep -rqs 'non-free' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		cat >/etc/apt/sources.list.d/seqnn-nonfree.sources <<-'EOF'
+		Types: deb
+		URIs: http://deb.debian.org/debian
+		Suites: bookworm bookworm-updates
+		Components: contrib non-free
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+		EOF
+	fi
 	apt-get -o DPkg::Lock::Timeout=900 update -q
 	apt-get -o DPkg::Lock::Timeout=900 install -y -q $pkgs
 fi
