@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"testing"
 )
@@ -159,9 +160,11 @@ func peakRSS() (int64, error) {
 	return 0, fmt.Errorf("no VmHWM line in /proc/self/status")
 }
 
-// resetPeakRSS asks Linux to reset VmHWM to the current resident set; it does nothing
-// where that is not allowed.
+// resetPeakRSS returns freed memory to the OS, so that earlier benchmarks' buffers leave
+// the resident set, and asks Linux to reset VmHWM to the current resident set; the reset
+// does nothing where it is not allowed.
 func resetPeakRSS() {
+	debug.FreeOSMemory()
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 }
 
