@@ -83,23 +83,29 @@ func (a *Adam[T]) Update(params, grads [][]T) {
 		panic(fmt.Sprintf("optim: Adam.Update: %d params and %d grads, want %d",
 			len(params), len(grads), len(a.M)))
 	}
+	s := a.Advance()
+	for i, p := range params {
+		kernels.ApplyAdam(p, grads[i], a.M[i], a.V[i], s)
+	}
+}
+
+// Advance increments Step and returns the scalars of that step without touching any
+// tensor, for a device that keeps the parameters and moments itself (nn.Session).
+func (a *Adam[T]) Advance() kernels.AdamStep {
 	a.Step++
 	c := a.Config
 	t := float64(a.Step)
 	c1 := 1 - math.Pow(c.Beta1, t)
 	c2 := 1 - math.Pow(c.Beta2, t)
 
-	var alpha, vScale float64
+	s := kernels.AdamStep{Beta1: c.Beta1, Beta2: c.Beta2, Eps: c.Epsilon}
 	switch c.Form {
 	case Keras:
-		alpha, vScale = c.LR*math.Sqrt(c2)/c1, 1
+		s.Alpha, s.VScale = c.LR*math.Sqrt(c2)/c1, 1
 	case PyTorch:
-		alpha, vScale = c.LR/c1, math.Sqrt(c2)
+		s.Alpha, s.VScale = c.LR/c1, math.Sqrt(c2)
 	default:
-		panic(fmt.Sprintf("optim: Adam.Update: unknown %v", c.Form))
+		panic(fmt.Sprintf("optim: Adam: unknown %v", c.Form))
 	}
-	for i, p := range params {
-		kernels.Adam(p, grads[i], a.M[i], a.V[i], c.Beta1, c.Beta2, alpha, vScale,
-			c.Epsilon)
-	}
+	return s
 }
