@@ -76,7 +76,15 @@ func runPrepare(_ context.Context, o *options, stdout, _ io.Writer) error {
 }
 
 func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
-	ds, err := train.LoadDataset(filepath.Join(o.out, train.DatasetFile))
+	var (
+		ds  *train.Dataset
+		err error
+	)
+	if o.windows != "" {
+		ds, err = train.WindowsDataset(o.windows, o.valWindows)
+	} else {
+		ds, err = train.LoadDataset(filepath.Join(o.out, train.DatasetFile))
+	}
 	if err != nil {
 		return err
 	}
@@ -94,7 +102,25 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 
 	for _, model := range o.modelList {
 		cfg := train.Config{Model: model, Epochs: o.epochs, Batch: o.batch, Seed: o.seed,
-			OutDir: o.out}
+			OutDir: o.out, DType: o.dtype, Convention: o.convention, AdamForm: o.form,
+			NoShuffle: o.noShuffle, NoDropout: o.noDropout, Init: o.init, Resume: o.resume}
+		if o.resume {
+			path, meta, err := train.LastCheckpoint(filepath.Join(o.out, "checkpoints"),
+				model, ds.Digest)
+			switch {
+			case err == nil && meta.Batches != "":
+				fmt.Fprintf(stdout, "resuming %s in epoch %d after batch %s from %s\n",
+					model, meta.Epoch, meta.Batches, path)
+			case err == nil:
+				fmt.Fprintf(stdout, "resuming %s after epoch %d from %s\n", model,
+					meta.Epoch, path)
+			case errors.Is(err, train.ErrNoCheckpoint):
+				fmt.Fprintf(stdout, "no %s checkpoint to resume: starting at epoch 1\n",
+					model)
+			default:
+				return err
+			}
+		}
 		fmt.Fprintf(stdout, "training %s on %d windows, %d batches of up to %d per epoch\n",
 			model, ds.Train.Len(), (ds.Train.Len()+o.batch-1)/o.batch, o.batch)
 		start := time.Now()
@@ -104,15 +130,20 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if len(h.Loss) == 0 {
+			fmt.Fprintf(stdout, "%s: already trained to epoch %d of %d; nothing to do\n",
+				model, h.First-1, o.epochs)
+			continue
+		}
 		best := 0
 		for i, v := range h.ValLoss {
 			if v < h.ValLoss[best] {
 				best = i
 			}
 		}
-		fmt.Fprintf(stdout, "%s: %d epochs in %.1fs, best val_loss %.5f at epoch %d; log %s\n",
-			model, len(h.Loss), time.Since(start).Seconds(), h.ValLoss[best], best+1,
-			filepath.Join(o.out, model+"-log.csv"))
+		fmt.Fprintf(stdout, "%s: epochs %d to %d in %.1fs, best val_loss %.5f at epoch %d; "+
+			"log %s\n", model, h.First, h.First+len(h.Loss)-1, time.Since(start).Seconds(),
+			h.ValLoss[best], h.First+best, filepath.Join(o.out, model+"-log.csv"))
 	}
 	return nil
 }

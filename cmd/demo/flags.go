@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/seqnn/seqnn/data"
+	"github.com/seqnn/seqnn/optim"
 	"github.com/seqnn/seqnn/train"
 )
 
@@ -35,7 +36,29 @@ type options struct {
 	scaleOnWhole bool
 	batch        int
 
-	modelList []string // models, parsed by check
+	// train: how to train, for resuming and for comparisons with another framework
+	resume     bool
+	init       string
+	noShuffle  bool
+	noDropout  bool
+	dtype      string
+	windows    string
+	valWindows string
+	convention string
+	adamForm   string
+
+	// predict
+	weights string
+	input   string
+
+	// fetch
+	pair, period string
+	from, to     string
+	baseURL      string
+
+	cmd       string     // the command the flags are for
+	modelList []string   // models, parsed by check
+	form      optim.Form // adamForm, parsed by check
 }
 
 // command is one subcommand: its flags and what it does.
@@ -48,7 +71,9 @@ type command struct {
 var (
 	prepareFlags = []string{"data", "fill", "drop-bad", "columns", "out", "stride",
 		"scale-on-whole"}
-	trainFlags    = []string{"out", "model", "epochs", "seed", "batch"}
+	trainFlags = []string{"out", "model", "epochs", "seed", "batch", "resume", "init",
+		"no-shuffle", "no-dropout", "dtype", "windows", "val-windows", "convention",
+		"adam-form"}
 	evaluateFlags = []string{"out", "model", "batch"}
 )
 
@@ -65,6 +90,14 @@ var commands = []*command{
 	{name: "evaluate", summary: "score each model's best checkpoint and the baselines: " +
 		"<out>/results.md, <out>/<model>-predictions.png, <out>/predictions.png",
 		flagNames: evaluateFlags, run: runEvaluate},
+	{name: "predict", summary: "run one model exactly as given, no scaling, on the " +
+		"windows of a CSV and print one line of 16 comma-separated predictions per window",
+		flagNames: []string{"model", "weights", "input", "dtype", "convention"},
+		run:       runPredict},
+	{name: "fetch", summary: "download candles from the Poloniex public API into a CSV " +
+		"file that prepare --data reads, merging them with the rows it already has",
+		flagNames: []string{"pair", "period", "from", "to", "out", "base-url"},
+		run:       runFetch},
 }
 
 func findCommand(name string) *command {
@@ -129,6 +162,9 @@ func (c *command) flags() (*options, *flag.FlagSet) {
 				"last batch of an epoch holds the remainder")
 		},
 	}
+	for name, def := range c.moreFlags(o, fs) {
+		defs[name] = def
+	}
 	for _, name := range c.flagNames {
 		defs[name]()
 	}
@@ -144,7 +180,9 @@ func (o *options) check(fs *flag.FlagSet) error {
 		}
 		switch f.Name {
 		case "model":
-			o.modelList, err = train.ParseModels(o.models)
+			if o.models != "" || o.cmd != "predict" {
+				o.modelList, err = train.ParseModels(o.models)
+			}
 		case "epochs":
 			if o.epochs < 1 {
 				err = fmt.Errorf("--epochs %d: must be at least 1", o.epochs)
@@ -165,9 +203,14 @@ func (o *options) check(fs *flag.FlagSet) error {
 			if o.out == "" {
 				err = fmt.Errorf("--out: give a directory")
 			}
+		default:
+			err = o.checkMore(f.Name)
 		}
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return o.checkCross()
 }
 
 // describe is the configuration line printed at start: every flag with its value.

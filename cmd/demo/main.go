@@ -6,6 +6,8 @@
 //	demo prepare   read the candles, cut and scale the windows: <out>/dataset.safetensors
 //	demo train     train the models: <out>/<model>-log.csv, <out>/checkpoints/
 //	demo evaluate  score the best checkpoints: <out>/results.md, <out>/*predictions.png
+//	demo predict   run one model on a CSV of windows and print its predictions
+//	demo fetch     download candles from the Poloniex API into a CSV file
 //
 // Run "demo --help" or "demo COMMAND --help" for the flags.
 package main
@@ -58,8 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cmd := findCommand(name)
 	if cmd == nil {
-		fmt.Fprintf(stderr, "demo: unknown command %q (want run, prepare, train or evaluate; "+
-			"see demo --help)\n", name)
+		fmt.Fprintf(stderr, "demo: unknown command %q (want run, prepare, train, evaluate, "+
+			"predict or fetch; see demo --help)\n", name)
 		return exitUsage
 	}
 
@@ -82,7 +84,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	fmt.Fprintf(stdout, "demo %s: %s\n", name, o.describe(fs))
+	// predict's stdout is the predictions alone, for other programs to read.
+	config := stdout
+	if name == "predict" {
+		config = stderr
+	}
+	fmt.Fprintf(config, "demo %s: %s\n", name, o.describe(fs))
 	err := cmd.run(ctx, o, stdout, stderr)
 	switch {
 	case err == nil:

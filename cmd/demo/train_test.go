@@ -1,0 +1,116 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// hashes returns the SHA-256 of every file under dir, by path relative to dir.
+func hashes(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	h := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		rel, _ := filepath.Rel(dir, path)
+		h[rel] = hex.EncodeToString(sum[:])
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// TestRunDeterministic: two whole runs of all three models with the same seed and data
+// write the same files, byte for byte: dataset, logs, every checkpoint, the results and
+// the plots.
+func TestRunDeterministic(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 272+29*68)
+	var runs []map[string]string
+	for _, out := range []string{"a", "b"} {
+		out = filepath.Join(dir, out)
+		code, _, stderr := runDemo("run", "--data", csv, "--out", out, "--epochs", "2",
+			"--stride", "68", "--seed", "9")
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		runs = append(runs, hashes(t, out))
+	}
+	names := slices.Sorted(maps.Keys(runs[0]))
+	if len(names) != 1+3+3*2+1+4 {
+		t.Errorf("files %v, want the dataset, 3 logs, 6 checkpoints, results and 4 plots",
+			names)
+	}
+	for _, n := range names {
+		if runs[0][n] != runs[1][n] {
+			t.Errorf("%s differs between two runs with the same seed", n)
+		}
+	}
+	if !maps.Equal(runs[0], runs[1]) {
+		t.Errorf("the runs wrote different sets of files: %v and %v", names,
+			slices.Sorted(maps.Keys(runs[1])))
+	}
+}
+
+// TestTrainResume: train 2 epochs then --resume to 4 writes what 4 epochs in one go
+// write, and the log keeps one header.
+func TestTrainResume(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 272+29*68)
+	one, two := filepath.Join(dir, "one"), filepath.Join(dir, "two")
+	for _, out := range []string{one, two} {
+		if code, _, stderr := runDemo("prepare", "--data", csv, "--out", out,
+			"--stride", "68"); code != exitOK {
+			t.Fatalf("prepare: exit %d: %s", code, stderr)
+		}
+	}
+	args := []string{"--model", "cnn,gru", "--seed", "4"}
+	if code, _, stderr := runDemo(append([]string{"train", "--out", one, "--epochs", "4"},
+		args...)...); code != exitOK {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runDemo(append([]string{"train", "--out", two, "--epochs", "2"},
+		args...)...); code != exitOK {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := runDemo(append([]string{"train", "--out", two, "--epochs", "4",
+		"--resume"}, args...)...)
+	if code != exitOK {
+		t.Fatalf("train --resume: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "resuming gru after epoch 2 from ") ||
+		!strings.Contains(stdout, "gru: epochs 3 to 4 in ") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+	if a, b := hashes(t, one), hashes(t, two); !maps.Equal(a, b) || len(a) != 11 {
+		t.Errorf("files after 4 epochs and after 2 + --resume 2 differ:\n%v\n%v", a, b)
+	}
+	log, _ := os.ReadFile(filepath.Join(two, "gru-log.csv"))
+	if strings.Count(string(log), "epoch,loss,val_loss") != 1 ||
+		strings.Count(string(log), "\n") != 5 {
+		t.Errorf("log after resuming:\n%s", log)
+	}
+
+	// A resumed run with other settings stops with one line naming the setting.
+	code, _, stderr = runDemo(append([]string{"train", "--out", two, "--epochs", "5",
+		"--resume", "--batch", "4"}, args...)...)
+	if code != exitError || !strings.Contains(stderr, "batch size 8, this run asks for 4") ||
+		strings.Count(stderr, "\n") != 1 {
+		t.Errorf("resume with another batch: exit %d, stderr %q", code, stderr)
+	}
+}
