@@ -12,6 +12,7 @@ type Sequential[T Float] struct {
 	Names  []string // Keras layer names: conv1d, conv1d_1, dropout, ...
 	In     Shape    // per-sample input shape
 	Out    Shape    // per-sample output shape
+	Shapes []Shape  // Shapes[i] is layer i's per-sample input shape; the last is Out
 	MaxB   int
 
 	acts  [][]T // acts[i] (MaxB, shape i): acts[0] is the input, acts[len] the output
@@ -29,6 +30,7 @@ func NewSequential[T Float](in Shape, maxB int, seed uint64, layers ...Layer[T])
 	rng := rand.New(rand.NewPCG(seed, 0x5e9))
 	seen := map[string]int{}
 	shape := in
+	m.Shapes = append(m.Shapes, in)
 	m.acts = append(m.acts, make([]T, maxB*in.Size()))
 	m.dActs = append(m.dActs, make([]T, maxB*in.Size()))
 	for i, l := range layers {
@@ -44,6 +46,7 @@ func NewSequential[T Float](in Shape, maxB int, seed uint64, layers ...Layer[T])
 			return nil, fmt.Errorf("nn: layer %d (%s) on input %v: %w", i, name, shape, err)
 		}
 		shape = out
+		m.Shapes = append(m.Shapes, out)
 		m.acts = append(m.acts, make([]T, maxB*out.Size()))
 		m.dActs = append(m.dActs, make([]T, maxB*out.Size()))
 	}
