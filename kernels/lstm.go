@@ -82,8 +82,9 @@ func LSTMGatesBackward[T Float](dgates, dc []T, dh, gates, cPrev, actC []T, B, H
 		cp, ab := cPrev[b*H:(b+1)*H], actC[b*H:(b+1)*H]
 		for j := range H {
 			i, f, cc, o, a := gi[j], gf[j], gc[j], gO[j], ab[j]
-			dct := dcb[j] + dhb[j]*o*Deriv(act, a, 0)
-			dO[j] = dhb[j] * a * Deriv(ra, o, 0)
+			e := flushTiny(dhb[j]) // see flushTiny
+			dct := flushTiny(dcb[j] + e*o*Deriv(act, a, 0))
+			dO[j] = e * a * Deriv(ra, o, 0)
 			di[j] = dct * cc * Deriv(ra, i, 0)
 			df[j] = dct * cp[j] * Deriv(ra, f, 0)
 			dcc[j] = dct * i * Deriv(act, cc, 0)
