@@ -3,7 +3,7 @@
 
 Run with Debian's PyTorch (apt-get install python3-torch python3-numpy):
 
-    /usr/bin/python3 reference/generate.py            # writes nn/testdata/reference/*.json
+    /usr/bin/python3 reference/generate.py    # nn/testdata/reference/*.json, train/testdata/reference/*
 
 Every fixture is float64 and deterministic: rerunning the script reproduces the files byte
 for byte. Two kinds of reference:
@@ -20,6 +20,10 @@ Each fixture holds the layer's configuration, the input x (B, in...), the weight
 layout and names, the output y, a target and the MSE loss of y against it, the gradient of
 that loss with respect to x and every weight, and, for the Adam fixtures, the weights after
 several optimizer steps on that loss.
+
+Training fixtures (train/testdata/reference/, see training_fixtures below): the tutorial's
+whole models trained for 2 epochs on a windows CSV, for `demo train --init --windows
+--no-shuffle --no-dropout` to reproduce step for step.
 """
 
 import json
@@ -29,9 +33,14 @@ import sys
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from convert import from_torch, to_torch, write_safetensors  # noqa: E402
+
 torch.set_default_dtype(torch.float64)
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "nn", "testdata",
                    "reference")
+TRAIN_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "train",
+                         "testdata", "reference")
 
 
 def hard_sigmoid(x):
@@ -374,6 +383,191 @@ def dense_and_activation_fixtures():
     record("dropout_inference", "dropout", {"rate": 0.5}, x, {}, lambda x, p: drop(x))
 
 
+# --- training fixtures ------------------------------------------------------------------
+#
+# The tutorial's models (nn/models.go) trained as `demo train --windows windows.csv --init
+# <model>_<convention>-init.safetensors --no-shuffle --no-dropout --batch 8 --epochs 2
+# --dtype float64 --convention C --adam-form C` trains them: 20 windows in order, batches
+# of 8, 8 and 4, the MSE over each batch, one Adam step per batch (lr 0.001, β 0.9/0.999,
+# ε 1e-8), dropout off. Per model and convention it writes the initial weights, the
+# weights after each epoch (Keras names and layouts, F64), and a JSON file with the epoch
+# losses as Keras's BaseLogger reports them (mean of batch losses weighted by batch size,
+# taken while the weights change) and the loss over all windows after each epoch.
+#
+# Keras convention: the Keras 2.1.1 equations above (hard_sigmoid, GRU reset before)
+# and Keras 2.1.1's Adam written out by hand. PyTorch convention: torch.nn.LSTM,
+# torch.nn.GRU (sigmoid, reset after), torch.nn.Conv1d and torch.nn.Linear themselves,
+# trained by torch.optim.Adam, their weights mapped with reference/convert.py. The LSTM's
+# bias_hh_l0 is held at zero (requires_grad off): seqnn's LSTM has one bias, Keras's,
+# and Adam on two biases with the same gradient moves their sum twice as far.
+
+N_WINDOWS, IN, OUT_STEPS, BATCH, EPOCHS = 20, 256, 16, 8, 2
+LR, BETA1, BETA2, EPS = 0.001, 0.9, 0.999, 1e-8
+H = 50
+
+
+def training_windows():
+    """20 random walks of 272 steps, scaled together into [0, 1]."""
+    gen = torch.Generator().manual_seed(2017)
+    walk = torch.randn(N_WINDOWS, IN + OUT_STEPS, generator=gen).cumsum(1)
+    return (walk - walk.min()) / (walk.max() - walk.min())
+
+
+def initial_weights(model, convention):
+    """Keras-layout weights drawn from a seeded generator, Keras-like scales, non-zero
+    biases so that every bias is exercised."""
+    gen = torch.Generator().manual_seed({"cnn": 1, "lstm": 2, "gru": 3}[model] * 10 +
+                                        (convention == "pytorch"))
+    if model == "cnn":
+        return {
+            "conv1d/kernel": uniform(gen, (20, 1, 8), (6 / (20 + 160)) ** 0.5),
+            "conv1d/bias": uniform(gen, (8,), 0.1),
+            "conv1d_1/kernel": uniform(gen, (16, 8, 1), (6 / (128 + 16)) ** 0.5),
+            "conv1d_1/bias": uniform(gen, (1,), 0.1),
+        }
+    gates = 4 if model == "lstm" else 3
+    bias = (2, gates * H) if model == "gru" and convention == "pytorch" else (gates * H,)
+    return {
+        f"{model}/kernel": uniform(gen, (1, gates * H), (6 / (1 + gates * H)) ** 0.5),
+        f"{model}/recurrent_kernel": uniform(gen, (H, gates * H), 1 / H ** 0.5),
+        f"{model}/bias": uniform(gen, bias, 0.2),
+        "dense/kernel": uniform(gen, (H, OUT_STEPS), (6 / (H + OUT_STEPS)) ** 0.5),
+        "dense/bias": uniform(gen, (OUT_STEPS,), 0.1),
+    }
+
+
+def keras_tutorial(model, p, x):
+    """The tutorial model in the Keras 2.1.1 equations, dropout off; x (B, 256)."""
+    xs = x.unsqueeze(-1)
+    if model == "cnn":
+        h = keras_conv1d(xs, p["conv1d/kernel"], p["conv1d/bias"], 3, "relu")
+        return keras_conv1d(h, p["conv1d_1/kernel"], p["conv1d_1/bias"], 4,
+                            "linear").reshape(len(x), -1)
+    if model == "lstm":
+        h = keras_lstm(xs, p["lstm/kernel"], p["lstm/recurrent_kernel"], p["lstm/bias"],
+                       "hard_sigmoid")
+        return F.leaky_relu(keras_dense(h, p["dense/kernel"], p["dense/bias"], "linear"), 0.3)
+    h = keras_gru(xs, p["gru/kernel"], p["gru/recurrent_kernel"], p["gru/bias"],
+                  "hard_sigmoid", False)
+    return keras_dense(torch.tanh(h), p["dense/kernel"], p["dense/bias"], "relu")
+
+
+class TorchTutorial(torch.nn.Module):
+    """The tutorial model from torch.nn modules, named as reference/convert.py maps them
+    (rnn, dense, c1, c2); dropout is left out, as training runs without it."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        if model == "cnn":
+            self.c1 = torch.nn.Conv1d(1, 8, 20, stride=3)
+            self.c2 = torch.nn.Conv1d(8, 1, 16, stride=4)
+            return
+        rnn = torch.nn.LSTM if model == "lstm" else torch.nn.GRU
+        self.rnn = rnn(1, H, batch_first=True)
+        self.dense = torch.nn.Linear(H, OUT_STEPS)
+
+    def forward(self, x):  # x (B, 256)
+        xs = x.unsqueeze(-1)
+        if self.model == "cnn":
+            return self.c2(torch.relu(self.c1(xs.transpose(1, 2)))).reshape(len(x), -1)
+        h = self.rnn(xs)[0][:, -1]
+        if self.model == "lstm":
+            return F.leaky_relu(self.dense(h), 0.3)
+        return torch.relu(self.dense(torch.tanh(h)))
+
+
+def train_tutorial(model, convention, x, y):
+    """Trains from initial_weights; returns the initial weights, the weights after each
+    epoch (Keras layout), the epoch losses and the losses over all windows after each."""
+    init = initial_weights(model, convention)
+    if convention == "keras":
+        leaves = {k: v.clone().requires_grad_(True) for k, v in init.items()}
+        params = list(leaves.values())
+        m = [torch.zeros_like(p) for p in params]
+        v = [torch.zeros_like(p) for p in params]
+        step = 0
+
+        def forward(xb):
+            return keras_tutorial(model, leaves, xb)
+
+        def update():
+            # Keras 2.1.1: lr_t = lr·sqrt(1-β2ᵗ)/(1-β1ᵗ); p -= lr_t·m/(sqrt(v)+ε).
+            nonlocal step
+            step += 1
+            lr_t = LR * (1 - BETA2 ** step) ** 0.5 / (1 - BETA1 ** step)
+            with torch.no_grad():
+                for i, p in enumerate(params):
+                    m[i] = BETA1 * m[i] + (1 - BETA1) * p.grad
+                    v[i] = BETA2 * v[i] + (1 - BETA2) * p.grad ** 2
+                    p -= lr_t * m[i] / (v[i].sqrt() + EPS)
+                    p.grad = None
+
+        def weights():
+            return {k: t.detach().clone() for k, t in leaves.items()}
+    else:
+        net = TorchTutorial(model)
+        sd = {k: val for k, val in to_torch(init).items()}
+        net.load_state_dict(sd)
+        if model == "lstm":
+            net.rnn.bias_hh_l0.requires_grad_(False)
+        opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=LR,
+                               betas=(BETA1, BETA2), eps=EPS)
+        forward = net
+
+        def update():
+            opt.step()
+            opt.zero_grad()
+
+        def weights():
+            w = from_torch({k: t.detach() for k, t in net.state_dict().items()}, model)
+            return {k: t.clone() for k, t in w.items()}
+
+        assert all(torch.equal(weights()[k], init[k]) for k in init), "weight mapping"
+
+    epochs, losses, eval_losses = [], [], []
+    for _ in range(EPOCHS):
+        total = 0.0
+        for s in range(0, N_WINDOWS, BATCH):
+            loss = mse(forward(x[s:s + BATCH]), y[s:s + BATCH])
+            loss.backward()
+            update()
+            total += float(loss) * len(x[s:s + BATCH])
+        losses.append(total / N_WINDOWS)
+        with torch.no_grad():
+            eval_losses.append(float(mse(forward(x), y)))
+        epochs.append(weights())
+    return init, epochs, losses, eval_losses
+
+
+def training_fixtures():
+    os.makedirs(TRAIN_OUT, exist_ok=True)
+    w = training_windows()
+    with open(os.path.join(TRAIN_OUT, "windows.csv"), "w") as f:
+        f.write(",".join([f"x{i}" for i in range(IN)] + [f"y{j}" for j in range(OUT_STEPS)]))
+        f.write("\n")
+        for row in w.tolist():
+            f.write(",".join(repr(float(v)) for v in row) + "\n")
+    x, y = w[:, :IN], w[:, IN:]
+    for model in ["cnn", "lstm", "gru"]:
+        for convention in ["keras", "pytorch"]:
+            name = f"{model}_{convention}"
+            init, epochs, losses, eval_losses = train_tutorial(model, convention, x, y)
+            meta = {"model": model, "convention": convention, "dtype": "float64"}
+            write_safetensors(os.path.join(TRAIN_OUT, name + "-init.safetensors"), init, meta)
+            for e, weights in enumerate(epochs, 1):
+                write_safetensors(os.path.join(TRAIN_OUT, f"{name}-epoch{e}.safetensors"),
+                                  weights, dict(meta, epoch=e))
+            with open(os.path.join(TRAIN_OUT, name + ".json"), "w") as f:
+                json.dump({"model": model, "convention": convention, "adam_form": convention,
+                           "windows": N_WINDOWS, "batch": BATCH, "epochs": EPOCHS,
+                           "lr": LR, "beta1": BETA1, "beta2": BETA2, "epsilon": EPS,
+                           "loss": losses, "eval_loss": eval_losses,
+                           "torch": torch.__version__},
+                          f, sort_keys=True, separators=(",", ":"))
+                f.write("\n")
+
+
 def main():
     lstm_fixtures()
     gru_fixtures()
@@ -381,7 +575,9 @@ def main():
     dense_and_activation_fixtures()
     adam_fixture("adam_keras", "keras")
     adam_fixture("adam_pytorch", "pytorch")
-    print("wrote fixtures to", os.path.normpath(OUT), file=sys.stderr)
+    training_fixtures()
+    print("wrote fixtures to", os.path.normpath(OUT), "and", os.path.normpath(TRAIN_OUT),
+          file=sys.stderr)
 
 
 if __name__ == "__main__":
