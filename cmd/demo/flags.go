@@ -200,7 +200,7 @@ func (o *options) check(fs *flag.FlagSet) error {
 				err = fmt.Errorf("--fill %q: want %q or nothing", o.fill, data.FillPrevious)
 			}
 		case "out":
-			if o.out == "" {
+			if o.out == "" && o.cmd != "fetch" { // fetch's --out is a file, see checkCross
 				err = fmt.Errorf("--out: give a directory")
 			}
 		default:
