@@ -85,19 +85,6 @@ func (f tensorFile) view(name string, dt safetensors.DType, want ...int) (
 	return tv, shape, nil
 }
 
-func (f tensorFile) f32(name string, want ...int) ([]float32, []int, error) {
-	tv, shape, err := f.view(name, safetensors.F32, want...)
-	if err != nil {
-		return nil, nil, err
-	}
-	b := tv.Data()
-	v := make([]float32, len(b)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return v, shape, nil
-}
-
 func (f tensorFile) f64(name string, want ...int) ([]float64, []int, error) {
 	tv, shape, err := f.view(name, safetensors.F64, want...)
 	if err != nil {
