@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -190,5 +191,26 @@ func TestResumeChecks(t *testing.T) {
 	if _, err := Fit(context.Background(), ds, cfg, nil); err == nil ||
 		!strings.Contains(err.Error(), "0 epochs logged") {
 		t.Errorf("resume with 2 rows missing: %v, want an error", err)
+	}
+}
+
+// TestFitDeterministicAcrossThreads: the kernels may split a product over goroutines;
+// the files must not depend on how many there are.
+func TestFitDeterministicAcrossThreads(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, model := range Models {
+		var dirs []string
+		for _, procs := range []int{1, 4} {
+			runtime.GOMAXPROCS(procs)
+			dir := t.TempDir()
+			ds := prepared(t, dir)
+			os.Remove(filepath.Join(dir, DatasetFile))
+			if _, err := Fit(context.Background(), ds, Config{Model: model, Epochs: 2,
+				Batch: 8, Seed: 3, OutDir: dir}, nil); err != nil {
+				t.Fatal(err)
+			}
+			dirs = append(dirs, dir)
+		}
+		sameFiles(t, model+" with GOMAXPROCS 1 and 4", dirs[0], dirs[1])
 	}
 }
