@@ -13,7 +13,8 @@ import (
 )
 
 // writeTensors writes a safetensors file of the given tensors and returns its path.
-func writeTensors(t *testing.T, dir, name string, tensors map[string]safetensors.TensorView) string {
+func writeTensors(t *testing.T, dir, name string,
+	tensors map[string]safetensors.TensorView) string {
 	t.Helper()
 	buf, err := safetensors.Serialize(tensors, nil)
 	if err != nil {
@@ -185,7 +186,9 @@ func TestNoDropoutNoShuffle(t *testing.T) {
 
 func TestReadWindows(t *testing.T) {
 	dir := t.TempDir()
-	row := func(n int, v string) string { return strings.TrimSuffix(strings.Repeat(v+",", n), ",") }
+	row := func(n int, v string) string {
+		return strings.TrimSuffix(strings.Repeat(v+",", n), ",")
+	}
 	write := func(name, text string) string {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, []byte(text), 0o644)
