@@ -75,6 +75,34 @@ type Config struct {
 	NoDropout  bool       // keep the Dropout layers off (the identity) while training
 	Init       string     // start from the weights in this safetensors file, Keras names
 	Resume     bool       // continue from the model's last checkpoint in OutDir, if any
+	Devices    Devices    // where the steps run; the CPU unless set
+}
+
+// Devices says where training runs, one device per precision; a nil field means the CPU.
+// Package train never names a GPU itself: cmd/demo, built with the cuda tag, fills these
+// with package cuda's devices.
+type Devices struct {
+	F32 nn.Device[float32]
+	F64 nn.Device[float64]
+}
+
+// deviceFor returns the device that trains in T.
+func deviceFor[T nn.Float](d Devices) nn.Device[T] {
+	var dev any
+	switch any(T(0)).(type) {
+	case float32:
+		if d.F32 != nil {
+			dev = d.F32
+		}
+	case float64:
+		if d.F64 != nil {
+			dev = d.F64
+		}
+	}
+	if dev == nil {
+		return nn.CPU[T]{}
+	}
+	return dev.(nn.Device[T])
 }
 
 // Event reports Fit's progress: one per batch, and one more when an epoch ends.
@@ -194,7 +222,9 @@ type trainer[T nn.Float] struct {
 	rows     []string       // the log's rows so far, each ending in a newline
 	lastGood string         // the last checkpoint written, for error messages
 	resumed  string         // the checkpoint resumed from, "" for a fresh run
-	step0    int            // Adam's step count when this call began
+	dev      nn.Device[T]
+	sess     nn.Session[T] // the model on dev, from the first step on
+	step0    int           // Adam's step count when this call began
 }
 
 func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
@@ -207,17 +237,26 @@ func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(E
 	if err != nil {
 		return nil, err
 	}
+	if cfg.NoDropout {
+		// A rate of 0 makes Dropout the identity in training too (nn.Dropout).
+		for _, l := range m.Layers {
+			if d, ok := l.(*nn.Dropout[T]); ok {
+				d.Rate = 0
+			}
+		}
+	}
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("%s: %w before training began", cfg.Model, ErrInterrupted)
 	}
 	params := m.Params()
-	ws, dws := make([][]T, len(params)), make([][]T, len(params))
+	ws := make([][]T, len(params))
 	for i, p := range params {
-		ws[i], dws[i] = p.W, p.DW
+		ws[i] = p.W
 	}
 	adam := optim.DefaultAdam()
 	adam.Form = cfg.AdamForm
 	tr := &trainer[T]{cfg: cfg, ds: ds, m: m, opt: optim.NewAdam(adam, ws), B: B,
+		dev:     deviceFor[T](cfg.Devices),
 		batches: (N + B - 1) / B, ckptDir: filepath.Join(cfg.OutDir, "checkpoints"),
 		logPath: filepath.Join(cfg.OutDir, cfg.Model+"-log.csv"), lastGood: "none",
 		meta: CheckpointMeta{Model: cfg.Model, Seed: cfg.Seed, Dataset: ds.Digest,
@@ -232,9 +271,19 @@ func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(E
 	}
 	tr.step0 = tr.opt.Step
 
+	// From here the session holds the weights and Adam's moments; m and tr.opt get them
+	// back (Pull) before every checkpoint.
+	tr.sess, err = tr.dev.Open(m)
+	if err != nil {
+		return nil, fmt.Errorf("%s: placing the model on %s: %w", cfg.Model, tr.dev.Name(), err)
+	}
+	defer tr.sess.Close()
+	if err := tr.sess.Push(tr.opt.M, tr.opt.V); err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", cfg.Model, tr.dev.Name(), err)
+	}
+
 	xb := make([]T, B*In)  // (B, In)
 	yb := make([]T, B*Out) // (B, Out)
-	dy := make([]T, B*Out) // (B, Out)
 	order := make([]int, N)
 	for epoch := h.First; epoch <= cfg.Epochs; epoch++ {
 		start := time.Now()
@@ -257,18 +306,19 @@ func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(E
 				toT(yb[i*Out:(i+1)*Out], ds.Train.Y[w*Out:(w+1)*Out])
 			}
 
-			m.SetTraining(!cfg.NoDropout)
-			m.SetStep(uint64(tr.opt.Step))
-			m.ZeroGrad()
-			y := m.Forward(xb[:n*In], n)
-			loss := nn.MSE(dy[:n*Out], y, yb[:n*Out])
+			// Dropout masks are keyed by the Adam step the batch is about to take.
+			step := uint64(tr.opt.Step)
+			loss, err := tr.sess.TrainStep(xb[:n*In], yb[:n*Out], n, step, tr.opt.Advance())
+			if err != nil {
+				return h, fmt.Errorf("%s: epoch %d, batch %d/%d on %s: %w; last good "+
+					"checkpoint: %s", cfg.Model, epoch, b+1, tr.batches, tr.dev.Name(), err,
+					tr.lastGood)
+			}
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				return h, fmt.Errorf("%s: %w (%v) in epoch %d, batch %d/%d; "+
 					"training stopped, last good checkpoint: %s",
 					cfg.Model, ErrDiverged, loss, epoch, b+1, tr.batches, tr.lastGood)
 			}
-			m.Backward(dy[:n*Out], n)
-			tr.opt.Update(ws, dws)
 
 			sum += loss * float64(n)
 			seen += n
@@ -277,7 +327,10 @@ func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(E
 		}
 
 		loss := sum / float64(seen)
-		val := Loss(m, ds.Val.X, ds.Val.Y, B)
+		val, err := tr.pull()
+		if err != nil {
+			return h, err
+		}
 		if math.IsNaN(val) || math.IsInf(val, 0) {
 			return h, fmt.Errorf("%s: validation %w (%v) after epoch %d; "+
 				"training stopped, last good checkpoint: %s",
@@ -411,9 +464,12 @@ func (tr *trainer[T]) interrupt(epoch, done int, sum float64, seen int) error {
 	meta := tr.meta
 	meta.Epoch, meta.Batches = epoch, fmt.Sprintf("%d/%d", done, tr.batches)
 	meta.Loss, meta.LossSum, meta.Step = sum/float64(seen), sum, tr.opt.Step
-	meta.ValLoss = Loss(tr.m, tr.ds.Val.X, tr.ds.Val.Y, tr.B)
+	var err error
+	meta.ValLoss, err = tr.pull()
 	path := filepath.Join(tr.ckptDir, CheckpointName(meta))
-	err := saveCheckpoint(path, tr.m, tr.opt, meta)
+	if err == nil {
+		err = saveCheckpoint(path, tr.m, tr.opt, meta)
+	}
 	if err == nil {
 		err = removeInterrupted(tr.ckptDir, model, path)
 	}
@@ -425,34 +481,68 @@ func (tr *trainer[T]) interrupt(epoch, done int, sum float64, seen int) error {
 		model, ErrInterrupted, epoch, done, tr.batches, path)
 }
 
+// pull takes the validation loss on the device and brings the weights and Adam's
+// moments back into tr.m and tr.opt, for the checkpoint that follows.
+func (tr *trainer[T]) pull() (float64, error) {
+	val, err := sessionLoss(tr.sess, tr.m, tr.ds.Val.X, tr.ds.Val.Y, tr.B)
+	if err == nil {
+		err = tr.sess.Pull(tr.opt.M, tr.opt.V)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s: %s: %w", tr.cfg.Model, tr.dev.Name(), err)
+	}
+	return val, nil
+}
+
 // Loss returns the MSE of m's predictions for the windows x (N, In) against y (N, Out),
 // in batches of up to maxB, with training behaviour (dropout) off, summed in float64.
 func Loss[T nn.Float](m *nn.Sequential[T], x, y []float64, maxB int) float64 {
-	Out := m.Out.Size()
-	pred := Predict(m, x, maxB)
-	var sum float64
-	for i, p := range pred {
-		d := float64(p) - y[i]
-		sum += d * d
-	}
-	return sum / float64(len(y)/Out*Out)
+	sess, _ := nn.CPU[T]{}.Open(m) // the CPU returns no errors
+	loss, _ := sessionLoss(sess, m, x, y, maxB)
+	return loss
 }
 
 // Predict runs m on the windows x (N, In) in batches of up to maxB, with training
 // behaviour off, and returns its predictions (N, Out).
 func Predict[T nn.Float](m *nn.Sequential[T], x []float64, maxB int) []T {
+	sess, _ := nn.CPU[T]{}.Open(m)
+	pred, _ := sessionPredict(sess, m, x, maxB)
+	return pred
+}
+
+// sessionLoss is Loss on a device: the MSE of the predictions of the model m placed in
+// sess, with the differences taken and summed in float64.
+func sessionLoss[T nn.Float](sess nn.Session[T], m *nn.Sequential[T], x, y []float64,
+	maxB int) (float64, error) {
+	Out := m.Out.Size()
+	pred, err := sessionPredict(sess, m, x, maxB)
+	if err != nil {
+		return 0, err
+	}
+	var sum float64
+	for i, p := range pred {
+		d := float64(p) - y[i]
+		sum += d * d
+	}
+	return sum / float64(len(y)/Out*Out), nil
+}
+
+// sessionPredict is Predict on a device.
+func sessionPredict[T nn.Float](sess nn.Session[T], m *nn.Sequential[T], x []float64,
+	maxB int) ([]T, error) {
 	In, Out := m.In.Size(), m.Out.Size()
 	N := len(x) / In
 	maxB = min(maxB, m.MaxB)
 	xb := make([]T, maxB*In)
-	pred := make([]T, 0, N*Out)
-	m.SetTraining(false)
+	pred := make([]T, N*Out)
 	for s := 0; s < N; s += maxB {
 		n := min(maxB, N-s)
 		toT(xb[:n*In], x[s*In:(s+n)*In])
-		pred = append(pred, m.Forward(xb[:n*In], n)...)
+		if err := sess.Predict(pred[s*Out:(s+n)*Out], xb[:n*In], n); err != nil {
+			return nil, err
+		}
 	}
-	return pred
+	return pred, nil
 }
 
 // logHeader is the first line of Keras's CSVLogger file.
