@@ -103,7 +103,8 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	for _, model := range o.modelList {
 		cfg := train.Config{Model: model, Epochs: o.epochs, Batch: o.batch, Seed: o.seed,
 			OutDir: o.out, DType: o.dtype, Convention: o.convention, AdamForm: o.form,
-			NoShuffle: o.noShuffle, NoDropout: o.noDropout, Init: o.init, Resume: o.resume}
+			NoShuffle: o.noShuffle, NoDropout: o.noDropout, Init: o.init, Resume: o.resume,
+			Devices: o.devices}
 		if o.resume {
 			path, meta, err := train.LastCheckpoint(filepath.Join(o.out, "checkpoints"),
 				model, ds.Digest)

@@ -35,7 +35,8 @@ type options struct {
 	stride       int
 	scaleOnWhole bool
 	batch        int
-
+	device       string        // cpu or cuda
+	devices      train.Devices // device, opened by run after check
 	// train: how to train, for resuming and for comparisons with another framework
 	resume     bool
 	init       string
@@ -71,8 +72,8 @@ type command struct {
 var (
 	prepareFlags = []string{"data", "fill", "drop-bad", "columns", "out", "stride",
 		"scale-on-whole"}
-	trainFlags = []string{"out", "model", "epochs", "seed", "batch", "resume", "init",
-		"no-shuffle", "no-dropout", "dtype", "windows", "val-windows", "convention",
+	trainFlags = []string{"out", "model", "epochs", "seed", "batch", "device", "resume",
+		"init", "no-shuffle", "no-dropout", "dtype", "windows", "val-windows", "convention",
 		"adam-form"}
 	evaluateFlags = []string{"out", "model", "batch"}
 )
@@ -80,7 +81,7 @@ var (
 var commands = []*command{
 	{name: "run", summary: "prepare, train and evaluate, one after the other",
 		flagNames: []string{"data", "fill", "drop-bad", "columns", "out", "model", "epochs",
-			"seed", "stride", "scale-on-whole", "batch"},
+			"seed", "stride", "scale-on-whole", "batch", "device"},
 		run: runAll},
 	{name: "prepare", summary: "read the candles, cut and scale the windows into " +
 		"<out>/dataset.safetensors", flagNames: prepareFlags, run: runPrepare},
@@ -161,6 +162,10 @@ func (c *command) flags() (*options, *flag.FlagSet) {
 			fs.IntVar(&o.batch, "batch", 8, "batch size `N` >= 1, as the tutorial's 8; the "+
 				"last batch of an epoch holds the remainder")
 		},
+		"device": func() {
+			fs.StringVar(&o.device, "device", "cpu", "where training runs: `DEV` cpu, or "+
+				"cuda for the first NVIDIA GPU ("+cudaNote+")")
+		},
 	}
 	for name, def := range c.moreFlags(o, fs) {
 		defs[name] = def
@@ -195,6 +200,8 @@ func (o *options) check(fs *flag.FlagSet) error {
 			if o.stride < 1 {
 				err = fmt.Errorf("--stride %d: must be at least 1", o.stride)
 			}
+		case "device":
+			err = checkDevice(o.device)
 		case "fill":
 			if o.fill != "" && o.fill != data.FillPrevious {
 				err = fmt.Errorf("--fill %q: want %q or nothing", o.fill, data.FillPrevious)

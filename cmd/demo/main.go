@@ -90,6 +90,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		config = stderr
 	}
 	fmt.Fprintf(config, "demo %s: %s\n", name, o.describe(fs))
+	if o.device != "" {
+		devs, closeDevs, err := openDevices(o.device)
+		if err != nil {
+			fmt.Fprintf(stderr, "demo %s: --device %s: %v\n", name, o.device, err)
+			return exitError
+		}
+		defer closeDevs()
+		o.devices = devs
+	}
 	err := cmd.run(ctx, o, stdout, stderr)
 	switch {
 	case err == nil:
