@@ -11,6 +11,19 @@ func Conv1DOutLen(T, K, S int) int {
 	return (T-K)/S + 1
 }
 
+// convSgemmMinO is the fewest outputs O for which Conv1DForward and Conv1DBackward hand
+// their products to sgemm: its narrowest vector kernel is 8 columns wide. Measured on the
+// tutorial's first layer (O = 8, BenchmarkConv1D): forward 8.6× and backward 6× faster
+// than the loops. Its second layer (O = 1) keeps the loops.
+const convSgemmMinO = 8
+
+// Scratch on the stack for Conv1DBackward's dx product in float32: wᵀ (O, K·C) and up to
+// convRowsMax values of the per-window gradients. Layers wider than this use the loops.
+const (
+	convWTMax   = 2048
+	convRowsMax = 2048
+)
+
 // Conv1DForward computes a channels-last, valid-padding 1-D convolution (Keras Conv1D,
 // which is a cross-correlation):
 //
@@ -18,27 +31,43 @@ func Conv1DOutLen(T, K, S int) int {
 //
 // with y (B, T', O), x (B, T, C), w (K, C, O) as Keras stores it, bias (O) and
 // T' = Conv1DOutLen(T, K, S); the argument steps is T (T names the element type here).
-// Because x is channels-last, the window of output step t is
-// the contiguous run x[b, t·S : t·S+K, :] of K·C values, whose index j = k·C + c is also
-// the row of w; the loops below walk it directly instead of copying it out (im2col),
-// which for the tutorial's shapes is faster and never allocates (see the benchmarks).
+//
+// Because x is channels-last, the window of output step t is the contiguous run
+// x[b, t·S : t·S+K, :] of K·C values, whose index j = k·C + c is also the row of w. So a
+// sample's output is the product y_b (T', O) = X_b (T', K·C) · w (K·C, O), where row t of
+// X_b is that window: rows S·C values apart, overlapping when S < K. In float32 with
+// O ≥ 8 the product runs on sgemm, which reads such rows in place (lda = S·C < K·C);
+// otherwise loops walk the windows. Neither copies windows out (im2col) nor allocates.
 func Conv1DForward[T Float](y, x, w, bias []T, B, steps, C, K, S, O int) {
 	outT := checkConv("Conv1DForward", len(y), len(x), len(w), B, steps, C, K, S, O)
 	if len(bias) != O {
 		panic(fmt.Sprintf("kernels: Conv1DForward: bias has %d values, want O = %d",
 			len(bias), O))
 	}
-	KC := K * C
-	for b := 0; b < B; b++ {
-		for t := 0; t < outT; t++ {
-			win := x[(b*steps+t*S)*C:][:KC]
-			yr := y[(b*outT+t)*O:][:O]
-			for o := range yr {
-				s := bias[o]
-				for j, xv := range win {
-					s += xv * w[j*O+o]
+	KC, SC := K*C, S*C
+	f32 := isFloat32[T]() && fastSgemm && O >= convSgemmMinO
+	for b := range B {
+		yb := y[b*outT*O:][:outT*O]
+		xb := x[b*steps*C:][:steps*C]
+		for t := range outT {
+			yr := yb[t*O:][:O]
+			for o, v := range bias[:len(yr)] {
+				yr[o] = v
+			}
+		}
+		switch {
+		case f32:
+			GemmSerial(false, false, outT, O, KC, 1, xb, SC, w, O, 1, yb, O)
+		case O == 1:
+			for t := range yb {
+				yb[t] += dotSum(xb[t*SC:][:KC], w)
+			}
+		default:
+			for t := range outT {
+				yr := yb[t*O:][:O]
+				for j, xv := range xb[t*SC:][:KC] {
+					axpy(yr, xv, w[j*O:][:O])
 				}
-				yr[o] = s
 			}
 		}
 	}
@@ -52,6 +81,10 @@ func Conv1DForward[T Float](y, x, w, bias []T, B, steps, C, K, S, O int) {
 //
 // It adds into dW (K, C, O) and dBias (O) and overwrites dx (B, T, C); steps of x that no
 // window covers (the tail when S does not divide T-K) get zero. dx may be nil.
+//
+// In the matrix form of Conv1DForward, dW += X_bᵀ dy_b per sample, and dx_b is the sum
+// over t of row t of G_b = dy_b wᵀ (T', K·C) added into window t. In float32 with O ≥ 8
+// both products run on sgemm; otherwise loops walk the windows.
 func Conv1DBackward[T Float](dx, dW, dBias, dy, x, w []T, B, steps, C, K, S, O int) {
 	outT := checkConv("Conv1DBackward", len(dy), len(x), len(w), B, steps, C, K, S, O)
 	if len(dW) != len(w) || len(dBias) != O {
@@ -62,64 +95,133 @@ func Conv1DBackward[T Float](dx, dW, dBias, dy, x, w []T, B, steps, C, K, S, O i
 		checkLen("Conv1DBackward", len(dx), len(x))
 		clear(dx)
 	}
-	KC := K * C
-	for b := 0; b < B; b++ {
-		for t := 0; t < outT; t++ {
-			off := (b*steps + t*S) * C
-			win := x[off:][:KC]
-			dyr := dy[(b*outT+t)*O:][:O]
-			if O < 4 {
-				conv1DBackwardStepFewO(dx, dW, dBias, win, dyr, w, off, KC, O)
-			} else {
-				conv1DBackwardStep(dx, dW, dBias, win, dyr, w, off, KC, O)
+	KC, SC := K*C, S*C
+	f32 := isFloat32[T]() && fastSgemm && O >= convSgemmMinO
+	for b := range B {
+		dyb := dy[b*outT*O:][:outT*O]
+		xb := x[b*steps*C:][:steps*C]
+		for t := range outT {
+			dyr := dyb[t*O:][:O]
+			for o, g := range dBias[:len(dyr)] {
+				dBias[o] = g + dyr[o]
 			}
 		}
-	}
-}
-
-// conv1DBackwardStep adds one output step's terms with the window index j outermost, so
-// the inner loops run along rows of w and dW (O values each).
-func conv1DBackwardStep[T Float](dx, dW, dBias, win, dyr, w []T, off, KC, O int) {
-	for o, g := range dyr {
-		dBias[o] += g
-	}
-	for j, xv := range win {
-		dWr := dW[j*O:][:O]
-		for o, g := range dyr {
-			dWr[o] += xv * g
+		if f32 {
+			GemmSerial(true, false, KC, O, outT, 1, xb, SC, dyb, O, 1, dW, O)
+		} else {
+			conv1DBackwardW(dW, dyb, xb, outT, KC, SC, O)
 		}
 	}
 	if dx == nil {
 		return
 	}
-	dwin := dx[off:][:KC]
-	for j := range dwin {
-		wr := w[j*O:][:O]
-		var s T
-		for o, g := range dyr {
-			s += g * wr[o]
+	if f32 && O*KC <= convWTMax && KC <= convRowsMax {
+		conv1DBackwardXSgemm(any(dx).([]float32), any(dy).([]float32),
+			any(w).([]float32), B, steps, C, outT, KC, SC, O)
+		return
+	}
+	for b := range B {
+		dyb := dy[b*outT*O:][:outT*O]
+		dxb := dx[b*steps*C:][:steps*C]
+		for t := range outT {
+			dwin := dxb[t*SC:][:KC]
+			if O == 1 {
+				axpy(dwin, dyb[t], w)
+				continue
+			}
+			dyr := dyb[t*O:][:O]
+			for j := range dwin {
+				dwin[j] += dotSum(dyr, w[j*O:][:O])
+			}
 		}
-		dwin[j] += s
 	}
 }
 
-// conv1DBackwardStepFewO is conv1DBackwardStep with o outermost, for small O (1 in the
-// tutorial's last layer), where rows of O values are too short to loop over: measured
-// 2.3× faster there and 1.6× slower at O = 8 (BenchmarkConv1D).
-func conv1DBackwardStepFewO[T Float](dx, dW, dBias, win, dyr, w []T, off, KC, O int) {
-	for o, g := range dyr {
-		dBias[o] += g
-		for j, xv := range win {
-			dW[j*O+o] += xv * g
-		}
-		if dx == nil {
+// conv1DBackwardW adds one sample's X_bᵀ dy_b into dW with loops: for O = 1 a window
+// times a scalar per step, else each window value times a row of dy.
+func conv1DBackwardW[T Float](dW, dyb, xb []T, outT, KC, SC, O int) {
+	for t := range outT {
+		win := xb[t*SC:][:KC]
+		if O == 1 {
+			axpy(dW[:KC], dyb[t], win)
 			continue
 		}
-		dwin := dx[off:][:KC]
-		for j := range dwin {
-			dwin[j] += g * w[j*O+o]
+		dyr := dyb[t*O:][:O]
+		for j, xv := range win {
+			axpy(dW[j*O:][:O], xv, dyr)
 		}
 	}
+}
+
+// conv1DBackwardXSgemm adds G_b = dy_b wᵀ into the windows of dx_b for every sample, the
+// product on sgemm in blocks of rows that fit the stack scratch.
+func conv1DBackwardXSgemm(dx, dy, w []float32, B, steps, C, outT, KC, SC, O int) {
+	var wt [convWTMax]float32 // (O, K·C) wᵀ
+	var g [convRowsMax]float32
+	for j := range KC {
+		for o, v := range w[j*O:][:O] {
+			wt[o*KC+j] = v
+		}
+	}
+	rows := convRowsMax / KC
+	for b := range B {
+		dxb := dx[b*steps*C:][:steps*C]
+		for t0 := 0; t0 < outT; t0 += rows {
+			n := min(rows, outT-t0)
+			gb := g[:n*KC]
+			clear(gb)
+			job := sgemmJob{m: n, k: O, alpha: 1, a: dy[(b*outT+t0)*O:], lda: O,
+				b: wt[:O*KC], ldb: KC, c: gb, ldc: KC, i1: n, j1: KC}
+			job.run(nil)
+			for t := range n {
+				dwin := dxb[(t0+t)*SC:][:KC]
+				for j, v := range gb[t*KC:][:len(dwin)] {
+					dwin[j] += v
+				}
+			}
+		}
+	}
+}
+
+// dotSum returns Σ a[i]·b[i] over a, with four partial sums to hide the adds' latency.
+func dotSum[T Float](a, b []T) T {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 T
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		x, y := a[i:i+4:i+4], b[i:i+4:i+4]
+		s0 += x[0] * y[0]
+		s1 += x[1] * y[1]
+		s2 += x[2] * y[2]
+		s3 += x[3] * y[3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpy sets dst += alpha·src over dst.
+func axpy[T Float](dst []T, alpha T, src []T) {
+	src = src[:len(dst)]
+	i := 0
+	for ; i+4 <= len(dst); i += 4 {
+		d, s := dst[i:i+4:i+4], src[i:i+4:i+4]
+		d[0] += alpha * s[0]
+		d[1] += alpha * s[1]
+		d[2] += alpha * s[2]
+		d[3] += alpha * s[3]
+	}
+	for ; i < len(dst); i++ {
+		dst[i] += alpha * src[i]
+	}
+}
+
+// isFloat32 reports whether T is float32; the compiler folds it per instantiation.
+func isFloat32[T Float]() bool {
+	var z T
+	_, ok := any(z).(float32)
+	return ok
 }
 
 // checkConv panics unless y, x and w have the lengths the sizes imply; it returns T'.
