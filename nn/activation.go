@@ -79,7 +79,7 @@ func (e *elementwise[T]) build(in Shape, maxB int) Shape {
 func (e *elementwise[T]) forward(a kernels.Activation, y, x []T, B int) {
 	checkIO(a.String(), len(y), len(x), B, e.n, e.n)
 	ys := e.y[:B*e.n]
-	kernels.ActForward(a, ys, x, e.alpha)
+	actForward(a, ys, x, e.alpha)
 	copy(y, ys)
 }
 
@@ -87,6 +87,32 @@ func (e *elementwise[T]) forward(a kernels.Activation, y, x []T, B int) {
 func (e *elementwise[T]) backward(a kernels.Activation, dx, dy []T, B int) {
 	checkIO(a.String(), len(dy), len(dx), B, e.n, e.n)
 	if dx != nil {
-		kernels.ActBackward(a, dx, dy, e.y[:B*e.n], e.alpha)
+		actBackward(a, dx, dy, e.y[:B*e.n], e.alpha)
+	}
+}
+
+// actForward sets y = f(x) as kernels.ActForward does, with the activations the tutorial's
+// models use on their larger outputs sent to kernels without a per-element switch; a
+// linear f copies.
+func actForward[T Float](a kernels.Activation, y, x []T, alpha T) {
+	switch a {
+	case kernels.Linear:
+		copy(y, x)
+	case kernels.ReLU:
+		kernels.ReLUForward(y, x)
+	default:
+		kernels.ActForward(a, y, x, alpha)
+	}
+}
+
+// actBackward sets dx = dy ⊙ f'(·) from the forward output y, as kernels.ActBackward.
+func actBackward[T Float](a kernels.Activation, dx, dy, y []T, alpha T) {
+	switch a {
+	case kernels.Linear:
+		copy(dx, dy)
+	case kernels.ReLU:
+		kernels.ReLUBackward(dx, dy, y)
+	default:
+		kernels.ActBackward(a, dx, dy, y, alpha)
 	}
 }

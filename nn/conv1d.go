@@ -21,8 +21,9 @@ type Conv1D[T Float] struct {
 	Act                     kernels.Activation
 
 	kernel, bias *Param[T]
-	steps, ch    int // T, C of the input
-	outT         int // T'
+	params       []*Param[T] // kernel, bias: Params allocates nothing per step
+	steps, ch    int         // T, C of the input
+	outT         int         // T'
 	alpha        T
 
 	x  []T // (maxB, T, C) the last input, kept for dW
@@ -56,6 +57,7 @@ func (l *Conv1D[T]) Build(in Shape, maxB int, rng *rand.Rand) (Shape, error) {
 	C := l.ch
 	l.kernel = newParam[T]("kernel", K, C, O)
 	l.bias = newParam[T]("bias", O)
+	l.params = []*Param[T]{l.kernel, l.bias}
 	glorotUniform(rng, l.kernel.W, K*C, K*O)
 	l.x = make([]T, maxB*l.steps*C)
 	l.a = make([]T, maxB*l.outT*O)
@@ -72,7 +74,7 @@ func (l *Conv1D[T]) Forward(y, x []T, B int) {
 	kernels.Conv1DForward(a, xs, l.kernel.W, l.bias.W, B, l.steps, l.ch, l.Kernel,
 		l.Stride, l.Filters)
 	if l.Act != kernels.Linear {
-		kernels.ActForward(l.Act, a, a, l.alpha)
+		actForward(l.Act, a, a, l.alpha)
 	}
 	copy(y, a)
 }
@@ -86,10 +88,10 @@ func (l *Conv1D[T]) Backward(dx, dy []T, B int) {
 	dz := dy
 	if l.Act != kernels.Linear {
 		dz = l.dz[:B*nOut]
-		kernels.ActBackward(l.Act, dz, dy, l.a[:B*nOut], l.alpha)
+		actBackward(l.Act, dz, dy, l.a[:B*nOut], l.alpha)
 	}
 	kernels.Conv1DBackward(dx, l.kernel.DW, l.bias.DW, dz, l.x[:B*nIn], l.kernel.W,
 		B, l.steps, l.ch, l.Kernel, l.Stride, l.Filters)
 }
 
-func (l *Conv1D[T]) Params() []*Param[T] { return []*Param[T]{l.kernel, l.bias} }
+func (l *Conv1D[T]) Params() []*Param[T] { return l.params }

@@ -20,6 +20,7 @@ type Dense[T Float] struct {
 	Act   kernels.Activation
 
 	kernel, bias *Param[T]
+	params       []*Param[T] // kernel, bias: Params allocates nothing per step
 	in           int
 	alpha        T
 
@@ -48,6 +49,7 @@ func (d *Dense[T]) Build(in Shape, maxB int, rng *rand.Rand) (Shape, error) {
 	d.in = I
 	d.kernel = newParam[T]("kernel", I, O)
 	d.bias = newParam[T]("bias", O)
+	d.params = []*Param[T]{d.kernel, d.bias}
 	glorotUniform(rng, d.kernel.W, I, O)
 	d.x = make([]T, maxB*I)
 	d.a = make([]T, maxB*O)
@@ -67,7 +69,7 @@ func (d *Dense[T]) Forward(y, x []T, B int) {
 	}
 	kernels.Gemm(false, false, B, O, I, 1, xs, I, d.kernel.W, O, 1, a, O)
 	if d.Act != kernels.Linear {
-		kernels.ActForward(d.Act, a, a, d.alpha)
+		actForward(d.Act, a, a, d.alpha)
 	}
 	copy(y, a)
 }
@@ -83,7 +85,7 @@ func (d *Dense[T]) Backward(dx, dy []T, B int) {
 	dz := dy
 	if d.Act != kernels.Linear {
 		dz = d.dz[:B*O]
-		kernels.ActBackward(d.Act, dz, dy, d.a[:B*O], d.alpha)
+		actBackward(d.Act, dz, dy, d.a[:B*O], d.alpha)
 	}
 
 	kernels.Gemm(true, false, I, O, B, 1, d.x[:B*I], I, dz, O, 1, d.kernel.DW, O)
@@ -97,7 +99,7 @@ func (d *Dense[T]) Backward(dx, dy []T, B int) {
 	}
 }
 
-func (d *Dense[T]) Params() []*Param[T] { return []*Param[T]{d.kernel, d.bias} }
+func (d *Dense[T]) Params() []*Param[T] { return d.params }
 
 // checkIO panics unless a layer's output and input buffers hold B samples of out and in
 // values; a nil input gradient (nx = 0) is allowed.
