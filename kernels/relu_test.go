@@ -10,10 +10,18 @@ import (
 func TestReLUMatchesActivation(t *testing.T) {
 	special := []float64{0, math.Copysign(0, -1), 5e-324, -5e-324, 1, -1, 0.3, -2.5,
 		math.Inf(1), math.Inf(-1), math.NaN()}
+	special32 := []float32{math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32,
+		math.MaxFloat32, -math.MaxFloat32, math.Float32frombits(0xffc00000), // -NaN
+		math.Float32frombits(0x7f800001)} // a signalling NaN
 	for _, x := range special {
+		special32 = append(special32, float32(x))
 		for _, g := range special {
 			checkReLU(t, []float64{x}, []float64{g})
-			checkReLU(t, []float32{float32(x)}, []float32{float32(g)})
+		}
+	}
+	for _, x := range special32 {
+		for _, g := range special32 {
+			checkReLU(t, []float32{x}, []float32{g})
 		}
 	}
 }
