@@ -218,7 +218,7 @@ func testConv1D[T Float](t *testing.T) {
 		check(t, Conv1DForward(dev, c, gy, gx, gw, up(t, bias), B))
 		check(t, Conv1DBackward(dev, c, gdx, gdw, gdb, up(t, dy), gy, gx, gw, B))
 		name := fmt.Sprintf("T%d C%d K%d S%d O%d", c.T, c.C, c.K, c.S, c.O)
-		near(t, name+" y", down(t, gy, len(y)), y, exact[T]())
+		near(t, name+" y", down(t, gy, len(y)), y, summed[T]()) // the CPU sums through sgemm
 		near(t, name+" dx", down(t, gdx, len(dx)), dx, summed[T]())
 		near(t, name+" dw", down(t, gdw, len(dw)), dw, summed[T]())
 		near(t, name+" db", down(t, gdb, len(db)), db, summed[T]())
