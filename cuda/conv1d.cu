@@ -5,7 +5,8 @@
 #include "common.cuh"
 
 // y = conv(x, w), added to what y holds (seed y with the bias first). The sum starts from
-// y's value and runs over j = k·C + c, the order of kernels.Conv1DForward.
+// y's value and runs over j = k·C + c; kernels.Conv1DForward (a strided sgemm since
+// ad5ec9a) sums in its own order, so the two agree to rounding, not bit for bit.
 template <typename T>
 __device__ void conv_fwd(T* y, const T* x, const T* w, int B, int T_, int C, int K,
                          int S, int O) {

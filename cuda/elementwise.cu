@@ -1,7 +1,7 @@
 // Elementwise kernels: activations forward and backward, counter-based inverted dropout,
-// the mean squared error gradient, the Adam update (both forms, one formula), and the reductions
-// (column sums for bias gradients, a two-pass sum for the loss). One thread per element
-// in a grid-stride loop.
+// the mean squared error gradient, the Adam update (both forms, one formula), a strided row
+// copy, and the reductions (column sums for bias gradients, a two-pass sum for the loss).
+// One thread per element in a grid-stride loop.
 #include "common.cuh"
 
 // y[i] = f(x[i]); y may alias x.
@@ -87,6 +87,14 @@ __device__ void fill_rows(T* dst, const T* bias, int m, int n) {
         dst[i] = bias[i % n];
 }
 
+// dst[i·ldd + j] = src[i·lds + j] for an m×n block of rows: one step of a (B, T, H)
+// sequence gathered into (B, H), or scattered back.
+template <typename T>
+__device__ void copy_rows(T* dst, int ldd, const T* src, int lds, int m, int n) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < m * n; i += gridDim.x * blockDim.x)
+        dst[(size_t)(i / n) * ldd + i % n] = src[(size_t)(i / n) * lds + i % n];
+}
+
 // part[block] = sum of the block's contiguous chunk of x; launch with a power-of-two
 // block size and blockDim·sizeof(T) bytes of dynamic shared memory. A second launch over
 // part with one block finishes the sum. Fixed tree order: deterministic.
@@ -132,6 +140,10 @@ __device__ void sum_partial(T* part, const T* x, int n, int chunk) {
     }                                                                                       \
     extern "C" __global__ void fill_rows_##SFX(T* dst, const T* bias, int m, int n) {      \
         fill_rows<T>(dst, bias, m, n);                                                      \
+    }                                                                                       \
+    extern "C" __global__ void copy_rows_##SFX(T* dst, int ldd, const T* src, int lds,      \
+                                               int m, int n) {                              \
+        copy_rows<T>(dst, ldd, src, lds, m, n);                                             \
     }                                                                                       \
     extern "C" __global__ void sum_partial_##SFX(T* part, const T* x, int n, int chunk) {  \
         sum_partial<T>(part, x, n, chunk);                                                  \

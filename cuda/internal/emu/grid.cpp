@@ -34,3 +34,25 @@ extern "C" void emu_run(unsigned gx, unsigned gy, unsigned bx, unsigned by,
         }
     }
 }
+
+#include "dispatch.h"
+
+std::map<std::string, emu_entry>& emu_registry() {
+    static std::map<std::string, emu_entry> r;
+    return r;
+}
+
+// emu_launch runs kernel name with the launch shape and argument slots of a Go launcher.
+// It returns 0, or 1 for an unknown kernel, 2 for a wrong argument count, 3 for a launch
+// a GPU would refuse: over 1024 threads a block or over 48 KiB of dynamic shared memory
+// (the limit without an opt-in, which gorgonia.org/cu cannot make).
+extern "C" int emu_launch(const char* name, unsigned gx, unsigned gy, unsigned bx,
+                          unsigned by, unsigned shared, const unsigned long long* slots,
+                          int nargs) {
+    auto it = emu_registry().find(name);
+    if (it == emu_registry().end()) return 1;
+    if (it->second.nargs != nargs) return 2;
+    if (bx * by > 1024 || shared > (48u << 10) || gx == 0 || gy == 0) return 3;
+    it->second.launch(gx, gy, bx, by, slots);
+    return 0;
+}

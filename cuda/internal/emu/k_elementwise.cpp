@@ -8,3 +8,13 @@ EMU(dropout_f32, (float* y, const float* x, int n, unsigned long long key,
                   unsigned long long thr, float scale), (y, x, n, key, thr, scale))
 EMU(sum_partial_f64, (double* part, const double* x, int n, int chunk), (part, x, n, chunk))
 EMU(colsum_f64, (double* dst, const double* src, int m, int n), (dst, src, m, n))
+#include "dispatch.h"
+EMU_REG2(act_fwd)
+EMU_REG2(act_bwd)
+EMU_REG2(dropout)
+EMU_REG2(mse)
+EMU_REG2(adam)
+EMU_REG2(colsum)
+EMU_REG2(fill_rows)
+EMU_REG2(copy_rows)
+EMU_REG2(sum_partial)

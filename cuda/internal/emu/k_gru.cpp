@@ -25,3 +25,10 @@ EMU(gru_step_bwd_b_f64, (double* daIn, double* daRec, double* dhd, const double*
                          const double* gates, const double* U, int B, int T, int H, int t,
                          int ract),
     (daIn, daRec, dhd, hprev, gates, U, B, T, H, t, ract))
+#include "dispatch.h"
+EMU_REG2(gru_fwd)
+EMU_REG2(gru_bwd)
+EMU_REG2(gru_step_fwd_a)
+EMU_REG2(gru_step_fwd_b)
+EMU_REG2(gru_step_bwd_a)
+EMU_REG2(gru_step_bwd_b)

@@ -14,3 +14,8 @@ EMU(lstm_step_bwd_f64, (double* dz, double* dc, const double* dy, const double* 
                         const double* gates, const double* U, int B, int T, int H, int t,
                         int ract, int actv),
     (dz, dc, dy, c, gates, U, B, T, H, t, ract, actv))
+#include "dispatch.h"
+EMU_REG2(lstm_fwd)
+EMU_REG2(lstm_bwd)
+EMU_REG2(lstm_step_fwd)
+EMU_REG2(lstm_step_bwd)

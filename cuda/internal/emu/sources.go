@@ -5,4 +5,4 @@
 package emu
 
 // sourcesSHA256 is the hash of the kernel sources this package was generated against.
-const sourcesSHA256 = "0a746310ad633dee68fff60c4274c94f74e4672c30c5b5d0f2e19202807ae929"
+const sourcesSHA256 = "d2a0533f07bc424f79d5231088b14a289d1dd829a56a122f0aa88da686d98627"

@@ -1,0 +1,92 @@
+//go:build cuda
+
+package cuda
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/seqnn/seqnn/cuda/internal/core"
+	"gorgonia.org/cu"
+)
+
+// drv is a Device seen as core.Driver: memory, copies and launches through the CUDA
+// driver API, each run on the device's worker thread.
+type drv Device
+
+// driver is d as the launchers in package core take it.
+func (d *Device) driver() core.Driver { return (*drv)(d) }
+
+func (r *drv) dev() *Device { return (*Device)(r) }
+
+func (r *drv) Alloc(bytes int64) (uint64, error) {
+	var p cu.DevicePtr
+	err := r.dev().do(func() error {
+		var err error
+		if p, err = cu.MemAlloc(bytes); err != nil {
+			return fmt.Errorf("cuda: allocating %d bytes: %w", bytes, err)
+		}
+		if err := cu.MemsetD8(p, 0, bytes); err != nil {
+			cu.MemFree(p)
+			p = 0
+			return fmt.Errorf("cuda: zeroing %d bytes: %w", bytes, err)
+		}
+		return nil
+	})
+	return uint64(p), err
+}
+
+func (r *drv) Free(p uint64) {
+	r.dev().do(func() error { return cu.MemFree(cu.DevicePtr(p)) }) // an error here means the context is gone
+}
+
+func (r *drv) Zero(p uint64, bytes int64) error {
+	d := r.dev()
+	return d.do(func() error { return cu.MemsetD8Async(cu.DevicePtr(p), 0, bytes, d.stream) })
+}
+
+func (r *drv) CopyIn(p uint64, src unsafe.Pointer, bytes int64) error {
+	d := r.dev()
+	return d.do(func() error {
+		if err := d.stream.Synchronize(); err != nil {
+			return fmt.Errorf("cuda: before upload: %w", err)
+		}
+		if err := cu.MemcpyHtoD(cu.DevicePtr(p), src, bytes); err != nil {
+			return fmt.Errorf("cuda: upload of %d bytes: %w", bytes, err)
+		}
+		return nil
+	})
+}
+
+func (r *drv) CopyOut(dst unsafe.Pointer, p uint64, bytes int64) error {
+	d := r.dev()
+	return d.do(func() error {
+		if err := d.stream.Synchronize(); err != nil {
+			return fmt.Errorf("cuda: before download: %w", err)
+		}
+		if err := cu.MemcpyDtoH(dst, cu.DevicePtr(p), bytes); err != nil {
+			return fmt.Errorf("cuda: download of %d bytes: %w", bytes, err)
+		}
+		return nil
+	})
+}
+
+// Launch passes each 8-byte slot by address, as cuLaunchKernel takes its parameters; the
+// kernel reads the low bytes it declares (little-endian).
+func (r *drv) Launch(name string, gx, gy, bx, by, smem int, args []uint64) error {
+	d := r.dev()
+	params := make([]unsafe.Pointer, len(args))
+	for i := range args {
+		params[i] = unsafe.Pointer(&args[i])
+	}
+	return d.do(func() error {
+		fn, ok := d.fns[name]
+		if !ok {
+			return fmt.Errorf("cuda: kernel %s is not in the loaded PTX (run go generate)", name)
+		}
+		if err := fn.Launch(gx, gy, 1, bx, by, 1, smem, d.stream, params); err != nil {
+			return fmt.Errorf("cuda: launching %s: %w", name, err)
+		}
+		return nil
+	})
+}

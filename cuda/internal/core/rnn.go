@@ -1,0 +1,373 @@
+//go:build cuda
+
+package core
+
+import (
+	"github.com/seqnn/seqnn/kernels"
+)
+
+// Loop chooses how a recurrent layer runs its time loop on the device.
+type Loop int
+
+const (
+	// LoopAuto is LoopPersistent when U fits in shared memory beside the step's state
+	// (48 KiB; see LSTM and GRU for the limits on H), and LoopStep otherwise.
+	LoopAuto Loop = iota
+	// LoopPersistent: one block per batch row runs all T steps in one launch, with U staged
+	// in shared memory for the whole sequence; falls back to LoopBlock when U does not fit.
+	LoopPersistent
+	// LoopBlock: one block per batch row runs all T steps, U read through the cache.
+	LoopBlock
+	// LoopStep: one fused launch per step (two for the reset-before GRU) over B·H threads,
+	// which keeps more of the GPU busy when B is small and H large.
+	LoopStep
+)
+
+// plan resolves a Loop for a kernel whose block keeps `state` elements of step state
+// beside U (H, G); it returns the loop and the dynamic shared memory of the block form.
+func plan[T Float](l Loop, state, H, G int) (Loop, int, bool) {
+	smem, fits := sharedPlan[T](state, H, G, true)
+	switch {
+	case l == LoopStep || (l == LoopAuto && !fits):
+		return LoopStep, 0, false
+	case l == LoopBlock || !fits:
+		smem, _ = sharedPlan[T](state, H, G, false)
+		return LoopBlock, smem, false
+	}
+	return LoopPersistent, smem, true
+}
+
+// maxShared is the dynamic shared memory a block may use without opting in with
+// cuFuncSetAttribute.
+//
+// TODO(gorgonia.org/cu v0.9.6 does not wrap cuFuncSetAttribute): opting in to the
+// 227 KiB an H100/H200 block may use would keep U persistent up to H ≈ 118 (float32 LSTM)
+// and H ≈ 83 (float64 LSTM) instead of 54 and 38, covering the H ≤ 64 of the issue.
+const maxShared = 48 << 10
+
+// rnnBlock is the block size of a time-loop kernel whose widest phase has n work items.
+// At most 512 threads: ptxas gives gru_fwd_f64 62 registers for sm_90, and 1024 threads
+// of 64 would take the whole register file, leaving no margin for another JIT.
+func rnnBlock(n int) int { return min(512, (n+31)/32*32) }
+
+// sharedPlan returns the dynamic shared memory of a time-loop kernel with `state`
+// elements of per-step state and a G-column recurrent kernel of H rows, and whether the
+// kernel fits beside it (the persistent form).
+func sharedPlan[T Float](state, H, G int, allow bool) (bytes int, persist bool) {
+	base := int64(state) * sizeOf[T]()
+	full := base + int64(H*G)*sizeOf[T]()
+	if allow && full <= maxShared {
+		return int(full), true
+	}
+	return int(base), false
+}
+
+// LSTM runs a Keras 2.1.1 LSTM layer on the device, returning the whole sequence:
+//
+//	z = x_t·W + h_{t-1}·U + b        W (F, 4H), U (H, 4H), b (4H), gates i, f, c, o
+//	i = ra(z_i)  f = ra(z_f)  g = act(z_c)  o = ra(z_o)
+//	c_t = f∘c_{t-1} + i∘g     h_t = o∘act(c_t)      h_0 = c_0 = 0
+//
+// with ra = RecAct (Keras 2.1.1 default hard_sigmoid = clip(0.2x+0.5, 0, 1)) and act = Act
+// (tanh). Forward is one product for x·W + b and then the time loop, run as Loop says:
+// by default one launch for all T steps with U kept in shared memory when it fits
+// (float32 with H ≤ 54, float64 with H ≤ 38), else one fused launch per step. Backward
+// runs the time loop the same way, then products for the weight gradients.
+// Buffers are sized once for MaxB; nothing is allocated per call.
+type LSTM[T Float] struct {
+	d                Driver
+	F, H, T, MaxB    int
+	RecAct, Act      kernels.Activation
+	Loop             Loop       // how the time loop runs; LoopAuto by default
+	xw               *Buffer[T] // (B, T, 4H) x·W + b in forward; ∂L/∂z in backward
+	gates            *Buffer[T] // (B, T, 4H) i, f, g, o after their activations
+	c, hprev         *Buffer[T] // (B, T, H) cell state c_t and h_{t-1}
+	dc               *Buffer[T] // (B, H) ∂L/∂c carried between LoopStep launches
+	usedFwd, usedBwd Loop       // the loops the last Forward and Backward ran
+}
+
+// NewLSTM allocates the caches for batches of up to maxB sequences of T steps.
+func NewLSTM[T Float](d Driver, F, H, T_, maxB int) (*LSTM[T], error) {
+	positive("NewLSTM", F, H, T_, maxB)
+	l := &LSTM[T]{d: d, F: F, H: H, T: T_, MaxB: maxB, RecAct: kernels.HardSigmoid,
+		Act: kernels.Tanh}
+	bufs := []struct {
+		p **Buffer[T]
+		n int
+	}{{&l.xw, 4 * H * T_}, {&l.gates, 4 * H * T_}, {&l.c, H * T_}, {&l.hprev, H * T_},
+		{&l.dc, H}}
+	for _, b := range bufs {
+		var err error
+		if *b.p, err = NewBuffer[T](d, maxB*b.n); err != nil {
+			l.Free()
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// Free releases the caches; safe to call twice.
+func (l *LSTM[T]) Free() {
+	for _, b := range []*Buffer[T]{l.xw, l.gates, l.c, l.hprev, l.dc} {
+		b.Free()
+	}
+}
+
+// Used reports the loops the last Forward and Backward ran (LoopAuto resolved).
+func (l *LSTM[T]) Used() (fwd, bwd Loop) { return l.usedFwd, l.usedBwd }
+
+func (l *LSTM[T]) check(op string, B int) {
+	if B <= 0 || B > l.MaxB {
+		panic("cuda: " + op + ": batch outside 1..MaxB")
+	}
+}
+
+// Forward writes h (B, T, H) from x (B, T, F) and the weights w (F, 4H), u (H, 4H),
+// bias (4H), keeping the caches for Backward.
+func (l *LSTM[T]) Forward(h, x, w, u, bias *Buffer[T], B int) error {
+	l.check("LSTM.Forward", B)
+	F, H, G, rows := l.F, l.H, 4*l.H, B*l.T
+	need("LSTM.Forward", "h", h, rows*H)
+	need("LSTM.Forward", "u", u, H*G)
+	if err := fillRows(l.d, l.xw, bias, 0, rows, G); err != nil {
+		return err
+	}
+	if err := Gemm(l.d, false, false, rows, G, F, 1, x, F, w, G, 1, l.xw, G); err != nil {
+		return err
+	}
+	loop, smem, persist := plan[T](l.Loop, H+G, H, G)
+	l.usedFwd = loop
+	if loop == LoopStep {
+		for t := 0; t < l.T; t++ {
+			err := launch(l.d, "lstm_step_fwd"+suffix[T](), linear(B*H), h.ptr, l.c.ptr,
+				l.hprev.ptr, l.gates.ptr, l.xw.ptr, u.ptr, B, l.T, H, t, int(l.RecAct),
+				int(l.Act))
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	c := cfg{gx: B, gy: 1, bx: rnnBlock(G), by: 1, smem: smem}
+	return launch(l.d, "lstm_fwd"+suffix[T](), c, h.ptr, l.c.ptr, l.hprev.ptr, l.gates.ptr,
+		l.xw.ptr, u.ptr, B, l.T, H, int(l.RecAct), int(l.Act), persist)
+}
+
+// Backward takes dy (B, T, H) = ∂L/∂h (zero where the loss does not see a step), adds
+// the weight gradients into dw (F, 4H), du (H, 4H), dbias (4H) and overwrites dx
+// (B, T, F) unless dx is nil; x, w, u are the forward's.
+//
+//	dW += xᵀ·dz    dU += h_{t-1}ᵀ·dz    db += Σ dz    dx = dz·Wᵀ
+func (l *LSTM[T]) Backward(dx, dw, du, dbias, dy, x, w, u *Buffer[T], B int) error {
+	l.check("LSTM.Backward", B)
+	F, H, G, rows := l.F, l.H, 4*l.H, B*l.T
+	need("LSTM.Backward", "dy", dy, rows*H)
+	need("LSTM.Backward", "u", u, H*G)
+	loop, smem, persist := plan[T](l.Loop, 2*H+G, H, G)
+	l.usedBwd = loop
+	dz := l.xw
+	if loop == LoopStep {
+		for t := l.T - 1; t >= 0; t-- {
+			err := launch(l.d, "lstm_step_bwd"+suffix[T](), linear(B*H), dz.ptr, l.dc.ptr,
+				dy.ptr, l.c.ptr, l.gates.ptr, u.ptr, B, l.T, H, t, int(l.RecAct), int(l.Act))
+			if err != nil {
+				return err
+			}
+		}
+	} else {
+		c := cfg{gx: B, gy: 1, bx: rnnBlock(H), by: 1, smem: smem}
+		err := launch(l.d, "lstm_bwd"+suffix[T](), c, dz.ptr, dy.ptr, l.c.ptr, l.gates.ptr,
+			u.ptr, B, l.T, H, int(l.RecAct), int(l.Act), persist)
+		if err != nil {
+			return err
+		}
+	}
+	return weightGrads(l.d, dx, dw, du, dbias, dz, dz, x, w, l.hprev, l.hprev, rows, F, H, G, 0)
+}
+
+// weightGrads finishes a recurrent backward pass from the pre-activation gradients:
+// daIn (rows, G) on the input side and daRec (rows, G) on the recurrent side, where the
+// last H columns of U multiply hLast (rows, H) instead of hprev (GRU's reset-before r∘h):
+//
+//	dW += xᵀ·daIn   db[:G] += Σ daIn   dU[:, :G-H] += hprevᵀ·daRec   dU[:, G-H:] += hLastᵀ·daRec
+//	db[G:2G] += Σ daRec when recBias (GRU reset-after)    dx = daIn·Wᵀ
+func weightGrads[T Float](d Driver, dx, dw, du, dbias, daIn, daRec, x, w, hprev,
+	hLast *Buffer[T], rows, F, H, G int, recBias int) error {
+	steps := []func() error{
+		func() error { return Gemm(d, true, false, F, G, rows, 1, x, F, daIn, G, 1, dw, G) },
+		func() error {
+			return gemmAt(d, true, false, H, G-H, rows, 1, hprev, 0, H, daRec, 0, G, 1, du, 0, G)
+		},
+		func() error {
+			return gemmAt(d, true, false, H, H, rows, 1, hLast, 0, H, daRec, G-H, G, 1, du,
+				G-H, G)
+		},
+		func() error { return ColSum(d, dbias, daIn, rows, G) },
+	}
+	if recBias != 0 {
+		steps = append(steps, func() error { return colSumAt(d, dbias, G, daRec, rows, G) })
+	}
+	if dx != nil {
+		steps = append(steps, func() error {
+			return Gemm(d, false, true, rows, F, G, 1, daIn, G, w, G, 0, dx, F)
+		})
+	}
+	for _, s := range steps {
+		if err := s(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GRU runs a Keras 2.1.1 GRU layer on the device, returning the whole sequence. W (F, 3H),
+// U (H, 3H), gates z, r, h. Reset before the product (Keras 2.1.1's form; bias (3H)):
+//
+//	z = ra(x·W_z + h·U_z + b_z)   r = ra(x·W_r + h·U_r + b_r)
+//	ĥ = act(x·W_h + (r∘h)·U_h + b_h)
+//
+// With ResetAfter (cuDNN, PyTorch, later Keras's reset_after=True; bias (2, 3H), row 0 on
+// the input side, row 1 on the recurrent side):
+//
+//	z = ra(x·W_z + b_z + h·U_z + b'_z)   r likewise
+//	ĥ = act(x·W_h + b_h + r∘(h·U_h + b'_h))
+//
+// and in both h_t = z∘h_{t-1} + (1-z)∘ĥ, h_0 = 0. By default U stays in shared memory
+// for one launch over the whole sequence when it fits (float32 with H ≤ 63, float64 with
+// H ≤ 44); otherwise each step is one launch (reset after) or two (reset before).
+type GRU[T Float] struct {
+	d             Driver
+	F, H, T, MaxB int
+	RecAct, Act   kernels.Activation
+	ResetAfter    bool
+	Loop          Loop       // how the time loop runs; LoopAuto by default
+	xw            *Buffer[T] // (B, T, 3H) x·W + b_in in forward; daIn in backward
+	daRec         *Buffer[T] // (B, T, 3H) gradient of the recurrent-side pre-activations
+	gates         *Buffer[T] // (B, T, 3H) z, r, ĥ after their activations
+	hprev, q      *Buffer[T] // (B, T, H) h_{t-1}; h·U_h + b'_h, or r∘h_{t-1} (reset before)
+	dhd           *Buffer[T] // (B, H) direct part of ∂L/∂h_{t-1}, between LoopStep launches
+	used          Loop       // the loop the last Forward ran
+}
+
+// NewGRU allocates the caches for batches of up to maxB sequences of T steps.
+func NewGRU[T Float](d Driver, F, H, T_, maxB int, resetAfter bool) (*GRU[T], error) {
+	positive("NewGRU", F, H, T_, maxB)
+	g := &GRU[T]{d: d, F: F, H: H, T: T_, MaxB: maxB, RecAct: kernels.HardSigmoid,
+		Act: kernels.Tanh, ResetAfter: resetAfter}
+	bufs := []struct {
+		p **Buffer[T]
+		n int
+	}{{&g.xw, 3 * H * T_}, {&g.daRec, 3 * H * T_}, {&g.gates, 3 * H * T_},
+		{&g.hprev, H * T_}, {&g.q, H * T_}, {&g.dhd, H}}
+	for _, b := range bufs {
+		var err error
+		if *b.p, err = NewBuffer[T](d, maxB*b.n); err != nil {
+			g.Free()
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+// Free releases the caches; safe to call twice.
+func (g *GRU[T]) Free() {
+	for _, b := range []*Buffer[T]{g.xw, g.daRec, g.gates, g.hprev, g.q, g.dhd} {
+		b.Free()
+	}
+}
+
+// BiasLen is the bias length: 3H, or 6H for (2, 3H) with ResetAfter.
+func (g *GRU[T]) BiasLen() int {
+	if g.ResetAfter {
+		return 6 * g.H
+	}
+	return 3 * g.H
+}
+
+// Forward writes h (B, T, H) from x (B, T, F), w (F, 3H), u (H, 3H) and bias (BiasLen).
+func (g *GRU[T]) Forward(h, x, w, u, bias *Buffer[T], B int) error {
+	if B <= 0 || B > g.MaxB {
+		panic("cuda: GRU.Forward: batch outside 1..MaxB")
+	}
+	F, H, G, rows := g.F, g.H, 3*g.H, B*g.T
+	need("GRU.Forward", "h", h, rows*H)
+	need("GRU.Forward", "u", u, H*G)
+	need("GRU.Forward", "bias", bias, g.BiasLen())
+	if err := fillRows(g.d, g.xw, bias, 0, rows, G); err != nil {
+		return err
+	}
+	if err := Gemm(g.d, false, false, rows, G, F, 1, x, F, w, G, 1, g.xw, G); err != nil {
+		return err
+	}
+	bRec := uint64(0)
+	if g.ResetAfter {
+		bRec = bias.at(G)
+	}
+	loop, smem, persist := plan[T](g.Loop, 2*H, H, G)
+	g.used = loop
+	if loop != LoopStep {
+		c := cfg{gx: B, gy: 1, bx: rnnBlock(H), by: 1, smem: smem}
+		return launch(g.d, "gru_fwd"+suffix[T](), c, h.ptr, g.hprev.ptr, g.gates.ptr,
+			g.q.ptr, g.xw.ptr, u.ptr, bRec, B, g.T, H, int(g.RecAct), int(g.Act),
+			g.ResetAfter, persist)
+	}
+	sfx := suffix[T]()
+	for t := 0; t < g.T; t++ {
+		err := launch(g.d, "gru_step_fwd_a"+sfx, linear(B*H), h.ptr, g.hprev.ptr, g.gates.ptr,
+			g.q.ptr, g.xw.ptr, u.ptr, bRec, B, g.T, H, t, int(g.RecAct), int(g.Act),
+			g.ResetAfter)
+		if err == nil && !g.ResetAfter {
+			err = launch(g.d, "gru_step_fwd_b"+sfx, linear(B*H), h.ptr, g.gates.ptr, g.q.ptr,
+				g.xw.ptr, u.ptr, B, g.T, H, t, int(g.Act))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Used reports the loop the last Forward ran (LoopAuto resolved); Backward uses the same
+// rule with a little more shared memory per block.
+func (g *GRU[T]) Used() Loop { return g.used }
+
+// Backward takes dy (B, T, H), adds into dw (F, 3H), du (H, 3H), dbias (BiasLen) and
+// overwrites dx (B, T, F) unless dx is nil; x, w, u are the forward's.
+func (g *GRU[T]) Backward(dx, dw, du, dbias, dy, x, w, u *Buffer[T], B int) error {
+	if B <= 0 || B > g.MaxB {
+		panic("cuda: GRU.Backward: batch outside 1..MaxB")
+	}
+	F, H, G, rows := g.F, g.H, 3*g.H, B*g.T
+	need("GRU.Backward", "dy", dy, rows*H)
+	need("GRU.Backward", "dbias", dbias, g.BiasLen())
+	loop, smem, persist := plan[T](g.Loop, 2*H+G, H, G)
+	daIn, sfx := g.xw, suffix[T]()
+	if loop == LoopStep {
+		for t := g.T - 1; t >= 0; t-- {
+			err := launch(g.d, "gru_step_bwd_a"+sfx, linear(B*H), daIn.ptr, g.daRec.ptr,
+				g.dhd.ptr, dy.ptr, g.hprev.ptr, g.gates.ptr, g.q.ptr, u.ptr, B, g.T, H, t,
+				int(g.RecAct), int(g.Act), g.ResetAfter)
+			if err == nil && !g.ResetAfter {
+				err = launch(g.d, "gru_step_bwd_b"+sfx, linear(B*H), daIn.ptr, g.daRec.ptr,
+					g.dhd.ptr, g.hprev.ptr, g.gates.ptr, u.ptr, B, g.T, H, t, int(g.RecAct))
+			}
+			if err != nil {
+				return err
+			}
+		}
+	} else {
+		c := cfg{gx: B, gy: 1, bx: rnnBlock(H), by: 1, smem: smem}
+		err := launch(g.d, "gru_bwd"+sfx, c, daIn.ptr, g.daRec.ptr, dy.ptr, g.hprev.ptr,
+			g.gates.ptr, g.q.ptr, u.ptr, B, g.T, H, int(g.RecAct), int(g.Act), g.ResetAfter,
+			persist)
+		if err != nil {
+			return err
+		}
+	}
+	hLast, recBias := g.q, 0
+	if g.ResetAfter {
+		hLast, recBias = g.hprev, 1
+	}
+	return weightGrads(g.d, dx, dw, du, dbias, daIn, g.daRec, x, w, g.hprev, hLast, rows, F,
+		H, G, recBias)
+}
