@@ -102,6 +102,7 @@ func benchLSTM(b *testing.B, B, T, F, H int, loop Loop) {
 	}
 	benchSync(b)
 	b.ReportMetric(float64(T*b.N)/b.Elapsed().Seconds(), "steps/s")
+	b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
 }
 
 func BenchmarkGRU(b *testing.B) {

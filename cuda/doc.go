@@ -22,13 +22,18 @@
 // persistent with U in shared memory when it fits, else one fused launch per step).
 // Each mirrors a CPU twin in package kernels, with the same layouts and, where the
 // arithmetic allows, the same order of operations; the parity tests say how close.
+// NNDevice is the nn.Device built on them: a whole model, its gradients and Adam moments
+// resident on the GPU, batch in and loss out per step.
 //
-// Helper packages: internal/gate probes for a driver without linking one;
+// The launchers and the session are written in internal/core against a Driver interface
+// and re-exported here; this package supplies the driver-API implementation. Helper
+// packages: internal/gate probes for a driver without linking one;
 // internal/nodriverskip turns its absence into a visible skip of this package's tests;
 // internal/ref composes the kernels package's step functions into whole-sequence
-// references (gradient-checked); internal/emu runs the .cu sources on the CPU, one
-// thread per block, against those references, so the kernels' arithmetic is tested on
-// machines without a GPU.
+// references (gradient-checked); internal/emu runs the .cu sources on the CPU, each GPU
+// thread an OS thread, and is also a Driver, so the session's whole kernel sequence runs
+// there; internal/sessioncheck holds the session parity and gradient checks that both
+// this package's GPU tests and the emulation run. README.md says what has run where.
 //
 // A CUDA context is bound to one OS thread, so a Device runs every driver call on one
 // goroutine locked to its thread; methods may be called from any goroutine. Kernels run

@@ -1,0 +1,160 @@
+#!/usr/bin/python3
+"""The PyTorch + cuDNN side of cuda/device-check.sh's benchmarks.
+
+It mirrors bench/torch_epoch.py on device 'cuda' with torch.backends.cudnn enabled: the
+tutorial's three models, one training epoch each (107 batches of 8 windows: forward,
+MSE, backward, Adam step; then the loss over 214 validation windows in batches of 8),
+float32. It also times one forward and backward of a wide LSTM and GRU (B 256, T 256,
+F 512, H 512), and a 4096^3 float32 torch.matmul (cuBLAS), the shapes of the Go
+benchmarks BenchmarkEpoch, BenchmarkLarge and BenchmarkGemm4096.
+
+Each job runs twice to warm up, then `--rounds` times, each timed with
+torch.cuda.synchronize() on both sides; it prints one line per job:
+
+    torch JOB median_ms min_ms
+
+    python3 cuda/torch_cuda_epoch.py --rounds 5
+
+The models differ from seqnn's as bench/torch_epoch.py says: PyTorch's LSTM and GRU use
+the sigmoid gate and the reset-after GRU (cuDNN's forms), not Keras 2.1.1's
+hard_sigmoid and reset-before; the work per step is the same.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+B, T, F, H, OUT = 8, 256, 1, 50, 16
+TRAIN_BATCHES, VAL_WINDOWS = 107, 214
+DEV = "cuda"
+
+
+class LSTMModel(nn.Module):
+    # LSTM(50) -> Dropout(0.8) -> Dense(16) -> LeakyReLU(0.3)
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(F, H, batch_first=True)
+        self.drop = nn.Dropout(0.8)
+        self.dense = nn.Linear(H, OUT)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return nn.functional.leaky_relu(self.dense(self.drop(out[:, -1])), 0.3)
+
+
+class GRUModel(nn.Module):
+    # GRU(50) -> tanh -> Dropout(0.2) -> Dense(16) -> ReLU
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(F, H, batch_first=True)
+        self.drop = nn.Dropout(0.2)
+        self.dense = nn.Linear(H, OUT)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return torch.relu(self.dense(self.drop(torch.tanh(out[:, -1]))))
+
+
+class CNNModel(nn.Module):
+    # Conv1D(8, 20, stride 3, relu) -> Dropout(0.5) -> Conv1D(1, 16, stride 4)
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv1d(F, 8, 20, stride=3)
+        self.drop = nn.Dropout(0.5)
+        self.c2 = nn.Conv1d(8, 1, 16, stride=4)
+
+    def forward(self, x):  # x (B, T, F), channels last as in Keras
+        y = self.c2(self.drop(torch.relu(self.c1(x.transpose(1, 2)))))
+        return y.transpose(1, 2)  # (B, 16, 1)
+
+
+def make_epoch(model_cls):
+    model = model_cls().to(DEV)
+    opt = torch.optim.Adam(model.parameters(), lr=0.001, betas=(0.9, 0.999), eps=1e-8)
+    g = torch.Generator().manual_seed(1)
+    # The data sits on the GPU, as the Go benchmark's does not: seqnn uploads each batch
+    # inside TrainStep, which the Go figure includes; here the batch is already there.
+    x = torch.rand(TRAIN_BATCHES * B, T, F, generator=g).to(DEV)
+    y = torch.rand(TRAIN_BATCHES * B, OUT, generator=g).to(DEV)
+    xv = torch.rand(VAL_WINDOWS, T, F, generator=g).to(DEV)
+    yv = torch.rand(VAL_WINDOWS, OUT, generator=g).to(DEV)
+    if model_cls is CNNModel:
+        y, yv = y.unsqueeze(-1), yv.unsqueeze(-1)
+    loss_fn = nn.MSELoss()
+
+    def epoch():
+        model.train()
+        for i in range(TRAIN_BATCHES):
+            xb, yb = x[i * B:(i + 1) * B], y[i * B:(i + 1) * B]
+            opt.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            opt.step()
+            loss.item()  # the loss comes back to the host every step, as in seqnn
+        model.eval()
+        with torch.no_grad():
+            for i in range(0, VAL_WINDOWS, B):
+                loss_fn(model(xv[i:i + B]), yv[i:i + B]).item()
+    return epoch
+
+
+def make_large(rnn_cls):
+    b, t, f, h = 256, 256, 512, 512
+    rnn = rnn_cls(f, h, batch_first=True).to(DEV)
+    g = torch.Generator().manual_seed(2)
+    x = torch.rand(b, t, f, generator=g).to(DEV)
+    dy = torch.rand(b, t, h, generator=g).to(DEV)
+
+    def step():
+        rnn.zero_grad()
+        out, _ = rnn(x)
+        out.backward(dy)  # the whole sequence's gradient, as BenchmarkLarge passes
+    return step
+
+
+def make_matmul():
+    n = 4096
+    g = torch.Generator().manual_seed(3)
+    a = torch.rand(n, n, generator=g).to(DEV)
+    torch.backends.cuda.matmul.allow_tf32 = False  # full float32, as the Go kernel
+
+    def step():
+        torch.matmul(a, a)
+    return step
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    if not torch.cuda.is_available():
+        print("torch: CUDA unavailable", flush=True)
+        return 1
+    torch.backends.cudnn.enabled = True
+    torch.backends.cudnn.benchmark = False
+    torch.manual_seed(0)
+    print("torch", torch.__version__, "cudnn", torch.backends.cudnn.version(),
+          torch.cuda.get_device_name(0), flush=True)
+    jobs = [("epoch/cnn", make_epoch(CNNModel)), ("epoch/lstm", make_epoch(LSTMModel)),
+            ("epoch/gru", make_epoch(GRUModel)), ("large/lstm", make_large(nn.LSTM)),
+            ("large/gru", make_large(nn.GRU)), ("gemm4096", make_matmul())]
+    for name, job in jobs:
+        for _ in range(2):
+            job()
+        times = []
+        for _ in range(args.rounds):
+            torch.cuda.synchronize()
+            start = time.perf_counter()
+            job()
+            torch.cuda.synchronize()
+            times.append((time.perf_counter() - start) * 1e3)
+        print(f"torch {name} {statistics.median(times):.3f} {min(times):.3f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
