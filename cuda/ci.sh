@@ -47,13 +47,14 @@ if [ -e /usr/lib/x86_64-linux-gnu/stubs/libcuda.so ]; then
 	export CGO_LDFLAGS="${CGO_LDFLAGS:-} -L/usr/lib/x86_64-linux-gnu/stubs"
 fi
 
-echo "ci: go vet -tags cuda ./cuda/..."
-go vet -tags cuda ./cuda/...
+echo "ci: go vet -tags cuda ./cuda/... ./cmd/demo"
+go vet -tags cuda ./cuda/... ./cmd/demo
 
 echo "ci: compiling and linking the cuda test binary"
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 go test -c -tags cuda -o "$bin/cuda.test" ./cuda
+go build -tags cuda -o "$bin/demo" ./cmd/demo
 
 echo "ci: go test -tags cuda ./cuda/..."
 go test -count=1 -tags cuda ./cuda/...
