@@ -15,8 +15,9 @@ type Sequential[T Float] struct {
 	Shapes []Shape  // Shapes[i] is layer i's per-sample input shape; the last is Out
 	MaxB   int
 
-	acts  [][]T // acts[i] (MaxB, shape i): acts[0] is the input, acts[len] the output
-	dActs [][]T // gradients of acts, same shapes
+	params []*Param[T] // every layer's Params, gathered once for ZeroGrad
+	acts   [][]T       // acts[i] (MaxB, shape i): acts[0] is the input, acts[len] the output
+	dActs  [][]T       // gradients of acts, same shapes
 }
 
 // NewSequential builds layers for samples of shape in and batches of up to maxB,
@@ -46,6 +47,7 @@ func NewSequential[T Float](in Shape, maxB int, seed uint64, layers ...Layer[T])
 			return nil, fmt.Errorf("nn: layer %d (%s) on input %v: %w", i, name, shape, err)
 		}
 		shape = out
+		m.params = append(m.params, l.Params()...)
 		m.Shapes = append(m.Shapes, out)
 		m.acts = append(m.acts, make([]T, maxB*out.Size()))
 		m.dActs = append(m.dActs, make([]T, maxB*out.Size()))
@@ -99,12 +101,10 @@ type NamedParam[T Float] struct {
 	*Param[T]
 }
 
-// ZeroGrad sets every parameter gradient to zero.
+// ZeroGrad sets every parameter gradient to zero. It allocates nothing.
 func (m *Sequential[T]) ZeroGrad() {
-	for _, l := range m.Layers {
-		for _, p := range l.Params() {
-			clear(p.DW)
-		}
+	for _, p := range m.params {
+		clear(p.DW)
 	}
 }
 
