@@ -49,14 +49,17 @@ func GRUForwardZR[T Float](gates, rh []T, hPrev, bias []T, B, H int, ra Activati
 	checkMin("GRUForwardZR", "rh", len(rh), B*H)
 	checkMin("GRUForwardZR", "hPrev", len(hPrev), B*H)
 	checkMin("GRUForwardZR", "bias", len(bias), 3*H)
-	bz, br := bias[:H], bias[H:2*H]
+	bzr := bias[:2*H] // b_z, b_r
 
 	for b := range B {
-		gz, gr := gates[b*3*H:b*3*H+H], gates[b*3*H+H:b*3*H+2*H]
+		gzr := gates[b*3*H : b*3*H+2*H] // z, r
+		gr := gzr[H:]
 		rhb, hp := rh[b*H:(b+1)*H], hPrev[b*H:(b+1)*H]
-		for j := range H {
-			gz[j] = Apply(ra, gz[j]+bz[j], 0)
-			gr[j] = Apply(ra, gr[j]+br[j], 0)
+		for j, v := range bzr {
+			gzr[j] += v
+		}
+		actSlice(ra, gzr, gzr, 0)
+		for j := range rhb {
 			rhb[j] = gr[j] * hp[j]
 		}
 	}
@@ -76,10 +79,12 @@ func GRUForwardH[T Float](gates, h []T, hPrev, bias []T, B, H int, act Activatio
 	for b := range B {
 		gz, gh := gates[b*3*H:b*3*H+H], gates[b*3*H+2*H:b*3*H+3*H]
 		hb, hp := h[b*H:(b+1)*H], hPrev[b*H:(b+1)*H]
-		for j := range H {
-			hh := Apply(act, gh[j]+bh[j], 0)
-			gh[j] = hh
-			hb[j] = gz[j]*hp[j] + (1-gz[j])*hh
+		for j, v := range bh {
+			gh[j] += v
+		}
+		actSlice(act, gh, gh, 0)
+		for j := range hb {
+			hb[j] = gz[j]*hp[j] + (1-gz[j])*gh[j]
 		}
 	}
 }
@@ -100,16 +105,20 @@ func GRUBackwardH[T Float](dgates, dhPrev []T, dh, gates, hPrev []T, B, H int,
 	checkMin("GRUBackwardH", "gates", len(gates), B*3*H)
 	checkMin("GRUBackwardH", "hPrev", len(hPrev), B*H)
 
+	// The derivatives of the activations are applied a gate at a time after the loop
+	// (mulDeriv); the loop reads dh before it writes dhPrev, which may be dh.
 	for b := range B {
 		g, d := gates[b*3*H:(b+1)*3*H], dgates[b*3*H:(b+1)*3*H]
 		gz, gh, dz, dhh := g[:H], g[2*H:3*H], d[:H], d[2*H:3*H]
 		dhb, dp, hp := dh[b*H:(b+1)*H], dhPrev[b*H:(b+1)*H], hPrev[b*H:(b+1)*H]
-		for j := range H {
+		for j := range dp {
 			z, hh, e := gz[j], gh[j], flushTiny(dhb[j])
-			dz[j] = e * (hp[j] - hh) * Deriv(ra, z, 0)
-			dhh[j] = e * (1 - z) * Deriv(act, hh, 0)
+			dz[j] = e * (hp[j] - hh)
+			dhh[j] = e * (1 - z)
 			dp[j] = e * z
 		}
+		mulDeriv(ra, dz, gz, 0)
+		mulDeriv(act, dhh, gh, 0)
 	}
 }
 
@@ -131,11 +140,12 @@ func GRUBackwardR[T Float](dgates, dhPrev []T, drh, gates, hPrev []T, B, H int,
 	for b := range B {
 		gr, dr := gates[b*3*H+H:b*3*H+2*H], dgates[b*3*H+H:b*3*H+2*H]
 		drb, dp, hp := drh[b*H:(b+1)*H], dhPrev[b*H:(b+1)*H], hPrev[b*H:(b+1)*H]
-		for j := range H {
+		for j := range dr {
 			r, e := gr[j], flushTiny(drb[j])
-			dr[j] = e * hp[j] * Deriv(ra, r, 0)
+			dr[j] = e * hp[j]
 			dp[j] += e * r
 		}
+		mulDeriv(ra, dr, gr, 0)
 	}
 }
 
@@ -161,13 +171,18 @@ func GRUResetAfterForward[T Float](gates, recH, h []T, rec, hPrev, bias []T, B, 
 		gz, gr, gh := g[:H], g[H:2*H], g[2*H:3*H]
 		uz, ur, uh := u[:H], u[H:2*H], u[2*H:3*H]
 		rh, hb, hp := recH[b*H:(b+1)*H], h[b*H:(b+1)*H], hPrev[b*H:(b+1)*H]
-		for j := range H {
-			z := Apply(ra, gz[j]+bz[j]+uz[j]+bz2[j], 0)
-			r := Apply(ra, gr[j]+br[j]+ur[j]+br2[j], 0)
+		for j := range gz {
+			gz[j] = gz[j] + bz[j] + uz[j] + bz2[j]
+			gr[j] = gr[j] + br[j] + ur[j] + br2[j]
+		}
+		actSlice(ra, g[:2*H], g[:2*H], 0) // z, r
+		for j := range gh {
 			rh[j] = uh[j] + bh2[j]
-			hh := Apply(act, gh[j]+bh[j]+r*rh[j], 0)
-			gz[j], gr[j], gh[j] = z, r, hh
-			hb[j] = z*hp[j] + (1-z)*hh
+			gh[j] = gh[j] + bh[j] + gr[j]*rh[j]
+		}
+		actSlice(act, gh, gh, 0)
+		for j := range hb {
+			hb[j] = gz[j]*hp[j] + (1-gz[j])*gh[j]
 		}
 	}
 }
@@ -196,15 +211,25 @@ func GRUResetAfterBackward[T Float](dgates, drec, dhPrev []T, dh, gates, recH, h
 		g, d, du := gates[b*3*H:(b+1)*3*H], dgates[b*3*H:(b+1)*3*H], drec[b*3*H:(b+1)*3*H]
 		rh, dhb := recH[b*H:(b+1)*H], dh[b*H:(b+1)*H]
 		dp, hp := dhPrev[b*H:(b+1)*H], hPrev[b*H:(b+1)*H]
-		for j := range H {
-			z, r, hh, e := g[j], g[H+j], g[2*H+j], dhb[j]
-			e = flushTiny(e)
-			dz := e * (hp[j] - hh) * Deriv(ra, z, 0)
-			dhh := e * (1 - z) * Deriv(act, hh, 0)
-			dr := dhh * rh[j] * Deriv(ra, r, 0)
-			d[j], d[H+j], d[2*H+j] = dz, dr, dhh
-			du[j], du[H+j], du[2*H+j] = dz, dr, dhh*r
-			dp[j] = e * z
+		// Three passes over H, each activation's derivative applied a gate at a time
+		// (mulDeriv): dz_z and dz_h without them first, reading dh before dhPrev (which
+		// may be dh) is written; then dz_r from the finished dz_h.
+		dz, dr, dhh := d[:H], d[H:2*H], d[2*H:3*H]
+		gz, gr, gh := g[:H], g[H:2*H], g[2*H:3*H]
+		for j := range dp {
+			e := flushTiny(dhb[j])
+			dz[j] = e * (hp[j] - gh[j])
+			dhh[j] = e * (1 - gz[j])
+			dp[j] = e * gz[j]
+		}
+		mulDeriv(ra, dz, gz, 0)
+		mulDeriv(act, dhh, gh, 0)
+		for j := range dr {
+			dr[j] = dhh[j] * rh[j]
+		}
+		mulDeriv(ra, dr, gr, 0)
+		for j := range dr {
+			du[j], du[H+j], du[2*H+j] = dz[j], dr[j], dhh[j]*gr[j]
 		}
 	}
 }

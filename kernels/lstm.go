@@ -32,22 +32,26 @@ func LSTMGatesForward[T Float](gates, c, actC, h []T, cPrev, bias []T, B, H int,
 	checkMin("LSTMGatesForward", "h", len(h), B*H)
 	checkMin("LSTMGatesForward", "cPrev", len(cPrev), B*H)
 	checkMin("LSTMGatesForward", "bias", len(bias), 4*H)
-	bi, bf, bc, bo := bias[:H], bias[H:2*H], bias[2*H:3*H], bias[3*H:4*H]
+	bias = bias[:4*H]
 
+	// Row by row: add the bias, apply each gate's activation to its whole run of H
+	// (actSlice, the activation chosen once per run), then combine.
 	for b := range B {
 		g := gates[b*4*H : (b+1)*4*H]
 		gi, gf, gc, gO := g[:H], g[H:2*H], g[2*H:3*H], g[3*H:4*H]
 		cb, ab, hb, cp := c[b*H:(b+1)*H], actC[b*H:(b+1)*H], h[b*H:(b+1)*H], cPrev[b*H:(b+1)*H]
-		for j := range H {
-			i := Apply(ra, gi[j]+bi[j], 0)
-			f := Apply(ra, gf[j]+bf[j], 0)
-			cc := Apply(act, gc[j]+bc[j], 0)
-			o := Apply(ra, gO[j]+bo[j], 0)
-			gi[j], gf[j], gc[j], gO[j] = i, f, cc, o
-
-			ct := f*cp[j] + i*cc
-			a := Apply(act, ct, 0)
-			cb[j], ab[j], hb[j] = ct, a, o*a
+		for j, v := range bias {
+			g[j] += v
+		}
+		actSlice(ra, g[:2*H], g[:2*H], 0) // i, f
+		actSlice(act, gc, gc, 0)
+		actSlice(ra, gO, gO, 0)
+		for j := range cb {
+			cb[j] = gf[j]*cp[j] + gi[j]*gc[j]
+		}
+		actSlice(act, ab, cb, 0)
+		for j := range hb {
+			hb[j] = gO[j] * ab[j]
 		}
 	}
 }
@@ -73,6 +77,10 @@ func LSTMGatesBackward[T Float](dgates, dc []T, dh, gates, cPrev, actC []T, B, H
 	checkMin("LSTMGatesBackward", "cPrev", len(cPrev), B*H)
 	checkMin("LSTMGatesBackward", "actC", len(actC), B*H)
 
+	// Row by row, in three passes over H: dO first holds dh⊙o⊙act'(c_t); the second
+	// pass forms dc and the gate gradients without their activations' derivatives,
+	// which mulDeriv then applies a gate at a time. The products are grouped as in the
+	// equations above, so the results are those of the per-element form bit for bit.
 	for b := range B {
 		g := gates[b*4*H : (b+1)*4*H]
 		gi, gf, gc, gO := g[:H], g[H:2*H], g[2*H:3*H], g[3*H:4*H]
@@ -80,16 +88,21 @@ func LSTMGatesBackward[T Float](dgates, dc []T, dh, gates, cPrev, actC []T, B, H
 		di, df, dcc, dO := d[:H], d[H:2*H], d[2*H:3*H], d[3*H:4*H]
 		dcb, dhb := dc[b*H:(b+1)*H], dh[b*H:(b+1)*H]
 		cp, ab := cPrev[b*H:(b+1)*H], actC[b*H:(b+1)*H]
-		for j := range H {
-			i, f, cc, o, a := gi[j], gf[j], gc[j], gO[j], ab[j]
-			e := flushTiny(dhb[j]) // see flushTiny
-			dct := flushTiny(dcb[j] + e*o*Deriv(act, a, 0))
-			dO[j] = e * a * Deriv(ra, o, 0)
-			di[j] = dct * cc * Deriv(ra, i, 0)
-			df[j] = dct * cp[j] * Deriv(ra, f, 0)
-			dcc[j] = dct * i * Deriv(act, cc, 0)
-			dcb[j] = dct * f
+		for j := range dO {
+			dO[j] = flushTiny(dhb[j]) * gO[j] // see flushTiny
 		}
+		mulDeriv(act, dO, ab, 0)
+		for j := range dcb {
+			dct := flushTiny(dcb[j] + dO[j])
+			dO[j] = flushTiny(dhb[j]) * ab[j]
+			di[j] = dct * gc[j]
+			df[j] = dct * cp[j]
+			dcc[j] = dct * gi[j]
+			dcb[j] = dct * gf[j]
+		}
+		mulDeriv(ra, d[:2*H], g[:2*H], 0) // i, f
+		mulDeriv(act, dcc, gc, 0)
+		mulDeriv(ra, dO, gO, 0)
 	}
 }
 
