@@ -17,6 +17,11 @@ func Conv1DOutLen(T, K, S int) int {
 // than the loops. Its second layer (O = 1) keeps the loops.
 const convSgemmMinO = 8
 
+// convSgemm selects sgemm for float32 convolutions. It is fastSgemm as the package starts,
+// and stays so under the openblas build tag, which routes Gemm to OpenBLAS: OpenBLAS, like
+// any BLAS, refuses the overlapping rows (lda < k) that the convolutions pass.
+var convSgemm = fastSgemm
+
 // Scratch on the stack for Conv1DBackward's dx product in float32: wᵀ (O, K·C) and up to
 // convRowsMax values of the per-window gradients. Layers wider than this use the loops.
 const (
@@ -45,7 +50,7 @@ func Conv1DForward[T Float](y, x, w, bias []T, B, steps, C, K, S, O int) {
 			len(bias), O))
 	}
 	KC, SC := K*C, S*C
-	f32 := isFloat32[T]() && fastSgemm && O >= convSgemmMinO
+	f32 := isFloat32[T]() && convSgemm && O >= convSgemmMinO
 	for b := range B {
 		yb := y[b*outT*O:][:outT*O]
 		xb := x[b*steps*C:][:steps*C]
@@ -57,7 +62,8 @@ func Conv1DForward[T Float](y, x, w, bias []T, B, steps, C, K, S, O int) {
 		}
 		switch {
 		case f32:
-			GemmSerial(false, false, outT, O, KC, 1, xb, SC, w, O, 1, yb, O)
+			sgemm(false, outT, O, KC, 1, any(xb).([]float32), SC, any(w).([]float32), O,
+				1, any(yb).([]float32), O, false)
 		case O == 1:
 			for t := range yb {
 				yb[t] += dotSum(xb[t*SC:][:KC], w)
@@ -96,7 +102,7 @@ func Conv1DBackward[T Float](dx, dW, dBias, dy, x, w []T, B, steps, C, K, S, O i
 		clear(dx)
 	}
 	KC, SC := K*C, S*C
-	f32 := isFloat32[T]() && fastSgemm && O >= convSgemmMinO
+	f32 := isFloat32[T]() && convSgemm && O >= convSgemmMinO
 	for b := range B {
 		dyb := dy[b*outT*O:][:outT*O]
 		xb := x[b*steps*C:][:steps*C]
@@ -107,7 +113,8 @@ func Conv1DBackward[T Float](dx, dW, dBias, dy, x, w []T, B, steps, C, K, S, O i
 			}
 		}
 		if f32 {
-			GemmSerial(true, false, KC, O, outT, 1, xb, SC, dyb, O, 1, dW, O)
+			sgemm(true, KC, O, outT, 1, any(xb).([]float32), SC, any(dyb).([]float32), O,
+				1, any(dW).([]float32), O, false)
 		} else {
 			conv1DBackwardW(dW, dyb, xb, outT, KC, SC, O)
 		}

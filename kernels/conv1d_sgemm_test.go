@@ -24,10 +24,10 @@ var convWideShapes = []struct{ B, T, C, K, S, O int }{
 // TestConv1DSgemmMatchesFloat64 runs the float32 convolution, forward and backward, on
 // sgemm and on the loops, and compares both with the float64 loops.
 func TestConv1DSgemmMatchesFloat64(t *testing.T) {
-	if !fastSgemm {
+	if !convSgemm {
 		t.Skip("no AVX2/FMA: sgemm is never used")
 	}
-	defer func(v bool) { fastSgemm = v }(fastSgemm)
+	defer func(v bool) { convSgemm = v }(convSgemm)
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, s := range convWideShapes {
 		outT := Conv1DOutLen(s.T, s.K, s.S)
@@ -41,7 +41,7 @@ func TestConv1DSgemmMatchesFloat64(t *testing.T) {
 		Conv1DBackward(dx, dW, dBias, dy, x, w, s.B, s.T, s.C, s.K, s.S, s.O)
 
 		for _, fast := range []bool{true, false} {
-			fastSgemm = fast
+			convSgemm = fast
 			name := fmt.Sprintf("B%dT%dC%dK%dS%dO%d/sgemm=%v", s.B, s.T, s.C, s.K, s.S, s.O, fast)
 			y32 := make([]float32, len(y))
 			dx32 := make([]float32, len(x))
