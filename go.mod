@@ -25,5 +25,6 @@ require (
 	golang.org/x/sys v0.46.0 // indirect
 	golang.org/x/term v0.44.0 // indirect
 	golang.org/x/text v0.28.0 // indirect
+	gonum.org/v1/netlib v0.0.0-20201012070519-2390d26c3658
 	gorgonia.org/cu v0.9.6 // indirect
 )

@@ -17,7 +17,10 @@ import (
 // where the CPU has them, split across cores from about 10⁶ multiply-adds; recurrent
 // layers keep transposed copies of their weights so that their products take this path.
 // Everything else runs on gonum's blas32 and blas64 implementations, serially in tiles
-// (see GemmSerial), or, with the openblas build tag, on OpenBLAS directly.
+// (see GemmSerial). With the openblas build tag (blas_openblas.go) every product runs on
+// OpenBLAS whole; measured there, the recurrent layers' per-step 8×50·50×200 product
+// takes 1.79 µs against sgemm's 1.64 µs, and no tutorial epoch changes significantly, so
+// the default build keeps sgemm and needs no cgo.
 func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int,
 	b []T, ldb int, beta T, c []T, ldc int) {
 	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, true)
