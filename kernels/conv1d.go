@@ -15,8 +15,8 @@ func Conv1DOutLen(T, K, S int) int {
 // their products to sgemm: its narrowest vector kernel is 8 columns wide. On the
 // tutorial's first layer (O = 8, B = 8, BenchmarkConv1D) against the per-element window
 // walk this replaced: forward 89 → 8.5 µs, backward with dx 123 → 23 µs. Its second layer
-// (O = 1) keeps the loops, now with four partial sums: forward 14 → 5.8 µs, backward
-// 38 → 13 µs.
+// (O = 1) keeps loops with four partial sums for its forward (14 → 5.8 µs) and dx, and
+// computes dW on sgemm as a row (backward 38 → 8.5 µs).
 const convSgemmMinO = 8
 
 // convSgemm selects sgemm for float32 convolutions. It is fastSgemm as the package starts,
@@ -92,7 +92,7 @@ func Conv1DForward[T Float](y, x, w, bias []T, B, steps, C, K, S, O int) {
 //
 // In the matrix form of Conv1DForward, dW += X_bᵀ dy_b per sample, and dx_b is the sum
 // over t of row t of G_b = dy_b wᵀ (T', K·C) added into window t. In float32 with O ≥ 8
-// both products run on sgemm; otherwise loops walk the windows.
+// both products run on sgemm, and with O = 1 dW does; otherwise loops walk the windows.
 func Conv1DBackward[T Float](dx, dW, dBias, dy, x, w []T, B, steps, C, K, S, O int) {
 	outT := checkConv("Conv1DBackward", len(dy), len(x), len(w), B, steps, C, K, S, O)
 	if len(dW) != len(w) || len(dBias) != O {
@@ -114,10 +114,18 @@ func Conv1DBackward[T Float](dx, dW, dBias, dy, x, w []T, B, steps, C, K, S, O i
 				dBias[o] = g + dyr[o]
 			}
 		}
-		if f32 {
+		switch {
+		case f32:
 			sgemm(true, KC, O, outT, 1, any(xb).([]float32), SC, any(dyb).([]float32), O,
 				1, any(dW).([]float32), O, false)
-		} else {
+		case O == 1 && KC >= 8 && isFloat32[T]() && convSgemm:
+			// dW (K·C, 1) is also the row dWᵀ = dy_bᵀ X_b, a product whose B, X_b, has
+			// the overlapping rows: sgemm's kernels read them, its checks refuse them.
+			job := sgemmJob{m: 1, k: outT, alpha: 1, a: any(dyb).([]float32), lda: outT,
+				b: any(xb).([]float32), ldb: SC, c: any(dW).([]float32), ldc: KC,
+				i1: 1, j1: KC}
+			job.run(nil)
+		default:
 			conv1DBackwardW(dW, dyb, xb, outT, KC, SC, O)
 		}
 	}

@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-// convWideShapes have O ≥ convSgemmMinO, where float32 convolutions run on sgemm: K·C
+// convWideShapes have O ≥ convSgemmMinO, where float32 convolutions run on sgemm, or O = 1,
+// where dW does: K·C
 // below, at and above the 8- and 16-column kernels, S < K (overlapping windows), S = K,
 // S > K, an uncovered tail, T' not a multiple of 4, and K·C past one row block of the
 // dx scratch (convRowsMax / K·C rows), and wᵀ past its scratch (the loops then).
@@ -19,6 +20,10 @@ var convWideShapes = []struct{ B, T, C, K, S, O int }{
 	{1, 130, 4, 6, 2, 24},
 	{2, 120, 2, 50, 1, 8},
 	{2, 300, 8, 100, 1, 8},
+	// O = 1: dW as one row product on sgemm's 1×16 and 1×8 kernels when K·C ≥ 8.
+	{8, 79, 8, 16, 4, 1},
+	{2, 40, 3, 5, 2, 1},
+	{2, 30, 1, 5, 2, 1},
 }
 
 // TestConv1DSgemmMatchesFloat64 runs the float32 convolution, forward and backward, on
