@@ -76,7 +76,7 @@ func (s *cpuSession[T]) TrainStep(x, target []T, B int, step uint64, u kernels.A
 	loss := MSE(dy, y, target)
 
 	s.m.ZeroGrad()
-	s.m.Backward(dy, B)
+	s.m.BackwardParams(dy, B)
 	for i, p := range s.params {
 		kernels.ApplyAdam(p.W, p.DW, s.mom[i], s.vel[i], u)
 	}

@@ -74,13 +74,27 @@ func (m *Sequential[T]) Forward(x []T, B int) []T {
 // Backward takes dy = ∂L/∂y (B, Out...) for the last Forward, adds every parameter's
 // gradient into its DW, and returns ∂L/∂x (B, In...), valid until the next Backward.
 func (m *Sequential[T]) Backward(dy []T, B int) []T {
+	m.backward(dy, B, true)
+	return m.batch(m.dActs[0], B)
+}
+
+// BackwardParams is Backward without ∂L/∂x, which training never reads: the first layer
+// skips that product (a third of the first convolution's backward in the tutorial CNN).
+func (m *Sequential[T]) BackwardParams(dy []T, B int) {
+	m.backward(dy, B, false)
+}
+
+func (m *Sequential[T]) backward(dy []T, B int, inputGrad bool) {
 	m.checkBatch(B)
 	n := len(m.Layers)
 	copy(m.dActs[n], dy)
 	for i := n - 1; i >= 0; i-- {
-		m.Layers[i].Backward(m.batch(m.dActs[i], B), m.batch(m.dActs[i+1], B), B)
+		var dx []T
+		if i > 0 || inputGrad {
+			dx = m.batch(m.dActs[i], B)
+		}
+		m.Layers[i].Backward(dx, m.batch(m.dActs[i+1], B), B)
 	}
-	return m.batch(m.dActs[0], B)
 }
 
 // Params lists every trainable tensor with its full Keras name ("lstm/kernel"), in layer
