@@ -9,8 +9,10 @@
 // delimiters ',' ';' and tab, quoted fields, a UTF-8 byte-order mark, CRLF line ends,
 // decimal commas, thousands separators, volume suffixes (K, M, B), and timestamps in unix
 // seconds, unix milliseconds or ISO 8601 dates. Rows come back sorted by time with exact
-// duplicates dropped; a Report says what was read, which periods are missing and which
-// rows were dropped and why. Every error is one line that starts with the source name,
+// duplicates dropped; a Report says what was read, which periods are missing, which
+// spacings are irregular (not a whole number of periods: reported, kept, never inside a
+// window) and which rows were dropped and why. Prices must lie in [MinPrice, MaxPrice]
+// so that NaN and Inf can never arise downstream; CheckCandle states the candle rules. Every error is one line that starts with the source name,
 // names the line or column, and says how to fix it. No input makes the package panic.
 //
 // Default returns the shipped Poloniex USDT_BTC 30-minute candles (2015-02-19 to

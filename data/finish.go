@@ -11,8 +11,8 @@ import (
 // or 100,000, whichever is more.
 func fillLimit(rows int) int { return max(10*rows, 100_000) }
 
-// finish sorts the rows, drops exact duplicates, finds the period and the gaps, fills them
-// when asked, and completes the report.
+// finish sorts the rows, drops exact duplicates, finds the period, the gaps and the
+// irregular spacings, fills the gaps when asked, and completes the report.
 func (rd *reader) finish() (*Series, error) {
 	rep := rd.rep
 	if len(rd.rows) == 0 {
@@ -55,16 +55,22 @@ func (rd *reader) finish() (*Series, error) {
 		}
 	}
 
-	// Gaps: spacings longer than the period. A spacing that is not a multiple of the
-	// period counts the partial period as missing too.
+	// Gaps: spacings of two or more whole periods. A spacing that is not a whole multiple
+	// of the period is irregular: reported apart, never filled, and never inside a window.
 	filled := 0
+	gapAfter := make([]bool, len(rows)) // gapAfter[i]: a gap lies between rows i and i+1
 	for i := 1; i < len(rows); i++ {
 		d := rows[i].t - rows[i-1].t
-		if d <= period {
+		if d == period {
 			continue
 		}
-		missing := (d+period-1)/period - 1
+		if d%period != 0 {
+			rep.Irregular = append(rep.Irregular, Spacing{After: rows[i-1].t, Seconds: d})
+			continue
+		}
+		missing := d/period - 1
 		rep.Gaps = append(rep.Gaps, Gap{After: rows[i-1].t, Missing: int(missing)})
+		gapAfter[i-1] = true
 		filled += int(missing)
 		if rd.opt.Fill == FillPrevious && filled > fillLimit(len(rows)) {
 			return nil, rd.errorf(rows[i].line, "filling the gap of %d periods before this %s would add more than %d candles to %d rows: check the timestamps, or keep the gaps",
@@ -74,7 +80,7 @@ func (rd *reader) finish() (*Series, error) {
 
 	candles := make([]Candle, 0, len(rows))
 	for i := range rows {
-		if rd.opt.Fill == FillPrevious && i > 0 {
+		if rd.opt.Fill == FillPrevious && i > 0 && gapAfter[i-1] {
 			c := candles[len(candles)-1].Close
 			for t := rows[i-1].t + period; t < rows[i].t; t += period {
 				candles = append(candles, Candle{Time: t, Open: c, High: c, Low: c, Close: c})

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -64,6 +65,9 @@ type badRow struct {
 
 const fixBad = "fix the row, or skip bad rows with --drop-bad"
 
+// fixRange is the fix for a price outside [MinPrice, MaxPrice].
+const fixRange = "prices must lie in [1e-8, 1e12]: check the column and its unit, fix the row, or skip bad rows with --drop-bad"
+
 // Reasons a row is dropped, the keys of Report.DroppedBy.
 const (
 	ReasonFields      = "wrong field count"
@@ -74,6 +78,7 @@ const (
 	ReasonHighLow     = "high < low"
 	ReasonOutside     = "price outside [low, high]"
 	ReasonNotPositive = "price <= 0"
+	ReasonPriceRange  = "price outside [1e-8, 1e12]"
 	ReasonVolume      = "volume < 0"
 )
 
@@ -111,11 +116,50 @@ func parseRow(line int, cells *[nFields]string, present *[nFields]bool, decComma
 	return r, nil
 }
 
+// MinPrice and MaxPrice bound the prices the reader accepts. Real quotes lie far inside:
+// MinPrice is one satoshi, MaxPrice a trillion. The bounds keep the numbers the model
+// sees sound: a squared error in price units stays below 1e24, finite even in float32,
+// and since MaxPrice/MinPrice is 1e20, every nonzero min-max scaled value is at least
+// ulp(1e-8)/1e12 ≈ 1.7e-36, still a normal float32. A price outside them is a wrong
+// column or unit, not a market.
+const (
+	MinPrice = 1e-8
+	MaxPrice = 1e12
+)
+
+// CheckCandle applies the candle rules to c and returns nil or a one-line error naming
+// the field and its value, the same words the reader uses, e.g. "high 2 is below low 3".
+// The rules: every price finite and in [MinPrice, MaxPrice], the volume finite and
+// >= 0, low <= high, and open and close inside [low, high].
+func CheckCandle(c Candle) error {
+	r := row{v: [fVolume + 1]float64{c.Open, c.High, c.Low, c.Close, c.Volume},
+		has: [fVolume + 1]bool{true, true, true, true, true}}
+	if b := r.check(); b != nil {
+		return errors.New(b.msg)
+	}
+	return nil
+}
+
 // check applies the candle rules to the values present.
 func (r *row) check() *badRow {
+	for f := fOpen; f <= fVolume; f++ {
+		if r.has[f] && (math.IsNaN(r.v[f]) || math.IsInf(r.v[f], 0)) {
+			return &badRow{reason: ReasonNumber, msg: fieldNames[f] + " " + fmtNum(r.v[f]) + " is not a finite number"}
+		}
+	}
 	for f := fOpen; f <= fClose; f++ {
-		if r.has[f] && r.v[f] <= 0 {
-			return &badRow{reason: ReasonNotPositive, msg: fieldNames[f] + " " + fmtNum(r.v[f]) + " is not above 0"}
+		if !r.has[f] {
+			continue
+		}
+		switch v := r.v[f]; {
+		case v <= 0:
+			return &badRow{reason: ReasonNotPositive, msg: fieldNames[f] + " " + fmtNum(v) + " is not above 0"}
+		case v < MinPrice:
+			return &badRow{reason: ReasonPriceRange, fix: fixRange,
+				msg: fieldNames[f] + " " + fmtNum(v) + " is below 1e-8, the smallest price accepted"}
+		case v > MaxPrice:
+			return &badRow{reason: ReasonPriceRange, fix: fixRange,
+				msg: fieldNames[f] + " " + fmtNum(v) + " is above 1e12, the largest price accepted"}
 		}
 	}
 	if r.has[fVolume] && r.v[fVolume] < 0 {

@@ -69,10 +69,18 @@ func ReadFile(path string, opt Options) (*Series, *Report, error) {
 // milliseconds (values above 1e11) or ISO 8601 dates (UTC unless they carry a zone).
 //
 // A row is bad when its time or a value does not parse, its close is missing, high < low,
-// the close or open lies outside [low, high], a price is <= 0 or the volume is negative.
+// the close or open lies outside [low, high], a price is <= 0 or outside [MinPrice,
+// MaxPrice], or the volume is negative (CheckCandle states the rules).
 // A bad row is an error naming its line, or, with opt.DropBad, is dropped and counted in
 // Report.DroppedBy. Rows that repeat a time with the same values are dropped and counted
 // in Report.Duplicates; the same time with different values is an error.
+//
+// Times: the period is the most common spacing between rows. A spacing of k > 1 whole
+// periods is a gap of k-1 missing candles (Report.Gaps), filled under opt.Fill. Any other
+// spacing, such as a row 1 or 7 minutes off a 30-minute grid, is irregular
+// (Report.Irregular): such rows are kept, even under opt.DropBad, because the candle
+// itself may be sound and which of two rows is off the grid cannot be told in general;
+// they are never filled, and Split starts a new run of windows after them.
 func Read(r io.Reader, source string, opt Options) (*Series, *Report, error) {
 	if opt.Fill != "" && opt.Fill != FillPrevious {
 		return nil, nil, fmt.Errorf("%s: fill %q is not known: use %q or leave it empty to keep gaps", source, opt.Fill, FillPrevious)
@@ -226,6 +234,7 @@ func (rd *reader) readCSV(b []byte) error {
 	for f := range nFields {
 		present[f] = cols[f] >= 0
 	}
+	seenRecord := false
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -238,8 +247,10 @@ func (rd *reader) readCSV(b []byte) error {
 		if blank(rec) {
 			continue
 		}
+		first := !seenRecord
+		seenRecord = true
 		if len(rec) != len(names) {
-			if err := rd.bad(line, fieldCount(len(rec), len(names), delim, len(rd.opt.Columns) > 0)); err != nil {
+			if err := rd.bad(line, fieldCount(len(rec), len(names), delim, len(rd.opt.Columns) > 0, first)); err != nil {
 				return err
 			}
 			continue
@@ -279,15 +290,20 @@ func (rd *reader) csvError(err error, what string) error {
 	return rd.errorf(0, "cannot read CSV: %v", err)
 }
 
-func fieldCount(got, want int, delim rune, columnsGiven bool) *badRow {
+// fieldCount explains a record of got fields where want were expected. When the names come
+// from --columns and the first record disagrees, the names, not the file, are likely wrong.
+func fieldCount(got, want int, delim rune, columnsGiven, first bool) *badRow {
 	names := "the header has"
 	if columnsGiven {
 		names = "--columns names"
 	}
 	b := &badRow{reason: ReasonFields, msg: fmt.Sprintf("%d fields, but %s %d", got, names, want)}
-	if got > want {
+	switch {
+	case columnsGiven && first:
+		b.fix = fmt.Sprintf("give --columns one name for each of the file's %d fields, in order; unknown names such as x are ignored", got)
+	case got > want:
 		b.fix = fmt.Sprintf("quote values that hold the delimiter %q, like \"1,006.5\", or skip bad rows with --drop-bad", delim)
-	} else {
+	default:
 		b.fix = "the line is cut short: complete it, or skip bad rows with --drop-bad"
 	}
 	return b

@@ -243,8 +243,22 @@ func TestRead(t *testing.T) {
 			opt:  Options{Fill: "previous"},
 			want: []Candle{{t0, 1, 1, 1, 1, 3}, {t0 + 60, 2, 2, 2, 2, 3}, c(t0+120, 2), c(t0+180, 2), {t0 + 240, 3, 3, 3, 3, 3}, {t0 + 300, 4, 4, 4, 4, 3}},
 			rep:  &Report{Rows: 4, Period: 60, Filled: 2, Gaps: []Gap{{After: t0 + 60, Missing: 2}}}},
+		// A 30-minute file with an extra row 1 minute after 10:00, and one 7 minutes late.
+		{name: "irregular spacing, extra row",
+			in:   "date,close\n2017-01-01 09:30,1\n2017-01-01 10:00,2\n2017-01-01 10:01,3\n2017-01-01 10:30,4\n2017-01-01 11:00,5\n",
+			want: []Candle{c(1483263000, 1), c(1483264800, 2), c(1483264860, 3), c(1483266600, 4), c(1483268400, 5)},
+			rep:  &Report{Rows: 5, Period: 1800, Irregular: []Spacing{{1483264800, 60}, {1483264860, 1740}}}},
+		{name: "irregular spacing, shifted row",
+			in:  "date,close\n2017-01-01 09:30,1\n2017-01-01 10:00,2\n2017-01-01 10:37,3\n2017-01-01 11:00,4\n2017-01-01 11:30,5\n",
+			rep: &Report{Rows: 5, Period: 1800, Irregular: []Spacing{{1483264800, 2220}, {1483267020, 1380}}}},
+		{name: "irregular spacing not filled, gap filled",
+			in:   "date,close\n1500000000,1\n1500000060,2\n1500000090,3\n1500000150,4\n1500000270,5\n",
+			opt:  Options{Fill: "previous"},
+			want: []Candle{c(t0, 1), c(t0+60, 2), c(t0+90, 3), c(t0+150, 4), c(t0+210, 4), c(t0+270, 5)},
+			rep: &Report{Rows: 5, Period: 60, Filled: 1, Gaps: []Gap{{After: t0 + 150, Missing: 1}},
+				Irregular: []Spacing{{t0 + 60, 30}}}},
 		{name: "fill limit",
-			in:  "date,close\n1500000000,1\n1500000060,2\n1600000000,3\n",
+			in:  "date,close\n1500000000,1\n1500000060,2\n1600000020,3\n",
 			opt: Options{Fill: "previous"},
 			err: "prices.csv line 4: filling the gap of 1666665 periods before this line would add more than 100000 candles to 3 rows: check the timestamps, or keep the gaps"},
 		{name: "fractional seconds floor",
@@ -269,6 +283,20 @@ func TestRead(t *testing.T) {
 		{name: "zero price",
 			in:  "date,close\n1500000000,0\n",
 			err: "prices.csv line 2: close 0 is not above 0"},
+		{name: "absurd price in json",
+			in:  `[{"date":1500000000,"close":105},{"date":1500000060,"close":1e308}]`,
+			err: "prices.csv record 2: close 1e+308 is above 1e12, the largest price accepted (prices must lie in [1e-8, 1e12]: check the column and its unit, fix the row, or skip bad rows with --drop-bad)"},
+		{name: "tiny price",
+			in:  "date,open,close\n1500000000,1e-300,1\n",
+			err: "prices.csv line 2: open 1e-300 is below 1e-8, the smallest price accepted (prices must lie in [1e-8, 1e12]"},
+		{name: "price bounds themselves pass",
+			in:   "date,low,high,close\n1500000000,1e-8,1e12,1\n",
+			want: []Candle{{Time: t0, Open: 1, High: 1e12, Low: 1e-8, Close: 1}}},
+		{name: "absurd prices dropped",
+			in:   "date,close\n1500000000,1e13\n1500000060,5e-9\n1500000120,2\n",
+			opt:  Options{DropBad: true},
+			want: []Candle{c(t0+120, 2)},
+			rep:  &Report{Rows: 1, Dropped: 2, DroppedBy: map[string]int{ReasonPriceRange: 2}}},
 		{name: "negative volume",
 			in:  "date,close,volume\n1500000000,1,-1\n",
 			err: "prices.csv line 2: volume -1 is negative"},
@@ -327,6 +355,22 @@ func TestRead(t *testing.T) {
 			in:  "date,close\n1500000000,1\n",
 			opt: Options{Columns: []string{"date", "close"}},
 			err: `prices.csv line 1: date "date" is not a time (use unix seconds, unix milliseconds, or an ISO date like 2017-07-13 23:30:00) (the file seems to have a header line: leave out --columns)`},
+		{name: "columns name fewer fields than the file has",
+			in:  "1500000000,110,90,100,105,5,0.05,101\n1500000060,120,100,105,118,7.5,0.06,110\n",
+			opt: Options{Columns: []string{"date", "close"}},
+			err: "prices.csv line 1: 8 fields, but --columns names 2 (give --columns one name for each of the file's 8 fields, in order; unknown names such as x are ignored)"},
+		{name: "columns name more fields than the file has",
+			in:  "1500000000,105\n",
+			opt: Options{Columns: []string{"date", "open", "close"}},
+			err: "prices.csv line 1: 2 fields, but --columns names 3 (give --columns one name for each of the file's 2 fields, in order"},
+		{name: "columns with unknown names",
+			in:   "1500000000,110,90,100,105,5,0.05,101\n1500000060,120,100,105,118,7.5,0.06,110\n",
+			opt:  Options{Columns: []string{"date", "high", "low", "open", "close", "volume", "x", "x"}},
+			want: full},
+		{name: "columns given, a later row too long",
+			in:  "1500000000,105\n1500000060,1,006\n",
+			opt: Options{Columns: []string{"date", "close"}},
+			err: `prices.csv line 2: 3 fields, but --columns names 2 (quote values that hold the delimiter ','`},
 		{name: "columns without close",
 			in:  "1500000000,1\n",
 			opt: Options{Columns: []string{"date", "price_usd"}},
@@ -448,12 +492,34 @@ func checkSeries(t *testing.T, s *Series, rep *Report) {
 			t.Fatalf("candle %d: time %d not after %d", i, c.Time, s.Candles[max(i-1, 0)].Time)
 		}
 	}
-	if len(rep.Gaps) == 0 && len(s.Candles) > 1 {
-		for i := 1; i < len(s.Candles); i++ {
-			if d := s.Candles[i].Time - s.Candles[i-1].Time; d != s.Period && rep.Filled == 0 {
-				t.Fatalf("no gaps reported, but candles %d and %d are %d s apart, period %d", i-1, i, d, s.Period)
-			}
+	// Every spacing other than the period is a reported gap (unless filled) or a reported
+	// irregular spacing, and those are exactly the spacings that are not whole periods.
+	gaps := map[int64]bool{}
+	for _, g := range rep.Gaps {
+		gaps[g.After] = true
+	}
+	odd := map[int64]int64{}
+	for _, sp := range rep.Irregular {
+		if sp.Seconds%s.Period == 0 {
+			t.Fatalf("irregular spacing %+v is a whole number of periods %d", sp, s.Period)
 		}
+		odd[sp.After] = sp.Seconds
+	}
+	seen := 0
+	for i := 1; i < len(s.Candles); i++ {
+		prev, d := s.Candles[i-1].Time, s.Candles[i].Time-s.Candles[i-1].Time
+		switch {
+		case d%s.Period != 0:
+			if odd[prev] != d {
+				t.Fatalf("candles %d and %d are %d s apart, period %d, but that is not reported irregular", i-1, i, d, s.Period)
+			}
+			seen++
+		case d != s.Period && !gaps[prev]:
+			t.Fatalf("candles %d and %d are %d s apart, period %d, but no gap is reported", i-1, i, d, s.Period)
+		}
+	}
+	if seen != len(rep.Irregular) {
+		t.Fatalf("%d irregular spacings reported, %d found", len(rep.Irregular), seen)
 	}
 }
 
@@ -476,5 +542,48 @@ func TestReportString(t *testing.T) {
 		"1 exact duplicates dropped, 1 bad rows dropped (bad number: 1)"
 	if got := rep.String(); got != want {
 		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+
+	// Irregular spacings are reported apart from gaps: a 30-minute file with an extra row
+	// 1 minute after 10:00.
+	in = "date,close\n2017-01-01 09:00,1\n2017-01-01 09:30,1\n2017-01-01 10:00,2\n2017-01-01 10:01,3\n" +
+		"2017-01-01 10:30,4\n2017-01-01 11:30,5\n2017-01-01 12:00,6\n"
+	_, rep, err = Read(strings.NewReader(in), "p.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "p.csv: 7 rows, 2017-01-01 09:00 to 2017-01-01 12:00 UTC, period 30m0s, " +
+		"1 gaps (1 missing periods, largest 1 after 2017-01-01 10:30), " +
+		"2 irregular spacings (first after 2017-01-01 10:00 UTC: 1m0s)"
+	if got := rep.String(); got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestCheckCandle(t *testing.T) {
+	ok := Candle{Time: 1500000000, Open: 100, High: 110, Low: 90, Close: 105, Volume: 5}
+	if err := CheckCandle(ok); err != nil {
+		t.Fatalf("valid candle: %v", err)
+	}
+	for _, tc := range []struct {
+		edit func(*Candle)
+		want string
+	}{
+		{func(c *Candle) { c.Close = -1 }, "close -1 is not above 0"},
+		{func(c *Candle) { c.Open = 0 }, "open 0 is not above 0"},
+		{func(c *Candle) { c.High = 1e308 }, "high 1e+308 is above 1e12, the largest price accepted"},
+		{func(c *Candle) { c.Low = 1e-300 }, "low 1e-300 is below 1e-8, the smallest price accepted"},
+		{func(c *Candle) { c.Close = math.NaN() }, "close NaN is not a finite number"},
+		{func(c *Candle) { c.Volume = math.Inf(1) }, "volume +Inf is not a finite number"},
+		{func(c *Candle) { c.Volume = -2 }, "volume -2 is negative"},
+		{func(c *Candle) { c.High, c.Low = 80, 90 }, "high 80 is below low 90"},
+		{func(c *Candle) { c.Close = 111 }, "close 111 is above high 110"},
+		{func(c *Candle) { c.Open = 89 }, "open 89 is below low 90"},
+	} {
+		c := ok
+		tc.edit(&c)
+		if err := CheckCandle(c); err == nil || err.Error() != tc.want {
+			t.Errorf("%+v: got %v, want %s", c, err, tc.want)
+		}
 	}
 }

@@ -18,7 +18,10 @@ type MinMax struct {
 }
 
 // FitMinMax returns the range of values. It fails when values is empty, holds a NaN or an
-// infinity, or is constant (Max == Min leaves nothing to scale by).
+// infinity, is constant (Max == Min leaves nothing to scale by), or spans a range whose
+// square is not a normal float64: errors in value units are of the order of Max - Min, so
+// a wider range makes their squares +Inf, and a narrower one makes them 0 or subnormal.
+// Prices the reader accepts (see MinPrice and MaxPrice) always pass.
 func FitMinMax(values []float64) (MinMax, error) {
 	if len(values) == 0 {
 		return MinMax{}, fmt.Errorf("min-max scaling: no values to fit: pass at least two different values")
@@ -34,11 +37,17 @@ func FitMinMax(values []float64) (MinMax, error) {
 	if m.Max == m.Min {
 		return MinMax{}, fmt.Errorf("min-max scaling: all %d values are %v, so there is no range to scale by: use a series whose prices move", len(values), m.Min)
 	}
-	if math.IsInf(m.Max-m.Min, 0) {
-		return MinMax{}, fmt.Errorf("min-max scaling: range %v to %v overflows float64: rescale the values first", m.Min, m.Max)
+	d := m.Max - m.Min
+	if sq := d * d; math.IsInf(sq, 0) {
+		return MinMax{}, fmt.Errorf("min-max scaling: range %v to %v overflows float64 when squared, so errors in price units would be +Inf: check the prices, or rescale them first", m.Min, m.Max)
+	} else if sq < minNormal {
+		return MinMax{}, fmt.Errorf("min-max scaling: range %v to %v is too narrow: its square %v is not a normal float64, so errors in price units would vanish: check the prices, or rescale them first", m.Min, m.Max, sq)
 	}
 	return m, nil
 }
+
+// minNormal is the smallest positive normal float64, 2^-1022.
+const minNormal = 0x1p-1022
 
 // Scale returns (v - Min) / (Max - Min).
 func (m MinMax) Scale(v float64) float64 {

@@ -56,10 +56,24 @@ func TestFitMinMaxErrors(t *testing.T) {
 		{"nan", []float64{1, math.NaN(), 2}, "value 1 is NaN"},
 		{"inf", []float64{1, math.Inf(-1)}, "value 1 is -Inf"},
 		{"overflow", []float64{-math.MaxFloat64, math.MaxFloat64}, "overflows float64"},
+		// A close of 1e308 among real prices: the range is finite, its square is not.
+		{"square overflows", []float64{225, 2500, 1e308}, "range 225 to 1e+308 overflows float64 when squared"},
+		{"square underflows", []float64{1e-300, 2e-300}, "range 1e-300 to 2e-300 is too narrow: its square 0 is not a normal float64"},
+		{"subnormal range", []float64{0, 5e-324}, "is too narrow"},
 	} {
 		_, err := FitMinMax(tc.v)
 		if err == nil || !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("%s: got %v, want %q", tc.name, err, tc.err)
 		}
+	}
+
+	// The reader's extreme prices still fit, and squared errors in price units stay finite.
+	m, err := FitMinMax([]float64{MinPrice, MaxPrice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := m.Unscale(1) - m.Unscale(0); math.IsInf(d*d, 0) || float32(m.Scale(math.Nextafter(MinPrice, 1))) == 0 {
+		t.Errorf("range [%v, %v]: squared width %v, smallest scaled step %v in float32", m.Min, m.Max, d*d,
+			float32(m.Scale(math.Nextafter(MinPrice, 1))))
 	}
 }

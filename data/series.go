@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -41,7 +42,8 @@ type Options struct {
 	Fill string
 
 	// DropBad drops bad rows (unparseable, missing close, high < low, close outside
-	// [low, high], a price <= 0) and counts them by reason, instead of failing.
+	// [low, high], a price <= 0 or outside [MinPrice, MaxPrice]) and counts them by
+	// reason, instead of failing. Rows at irregular times are not bad: see Report.Irregular.
 	DropBad bool
 }
 
@@ -54,6 +56,13 @@ type Gap struct {
 	Missing int   // periods missing
 }
 
+// Spacing is an irregular spacing: Seconds between the candle at After and the next one,
+// not a whole multiple of the period.
+type Spacing struct {
+	After   int64 // unix seconds of the candle before the spacing
+	Seconds int64 // seconds to the next candle
+}
+
 // Report says what reading a source found.
 type Report struct {
 	Source     string
@@ -64,6 +73,7 @@ type Report struct {
 	Last       int64          // unix seconds of the last candle
 	Period     int64          // seconds, the most common spacing
 	Gaps       []Gap          // missing periods, in time order
+	Irregular  []Spacing      // spacings that are not whole periods, in time order
 	Duplicates int            // exact duplicate rows dropped
 	Filled     int            // flat candles added by Options.Fill "previous"
 }
@@ -77,7 +87,8 @@ func (r *Report) Missing() int {
 	return n
 }
 
-// String gives a short human report on one line: rows, span, period, gaps and dropped rows.
+// String gives a short human report on one line: rows, span, period, gaps, irregular
+// spacings, filled candles, duplicates and dropped rows.
 func (r *Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d rows", r.Source, r.Rows)
@@ -85,7 +96,7 @@ func (r *Report) String() string {
 		fmt.Fprintf(&b, ", %s to %s UTC", fmtTime(r.First), fmtTime(r.Last))
 	}
 	if r.Period > 0 {
-		fmt.Fprintf(&b, ", period %s", time.Duration(r.Period)*time.Second)
+		fmt.Fprintf(&b, ", period %s", fmtSeconds(r.Period))
 	}
 
 	switch len(r.Gaps) {
@@ -100,6 +111,11 @@ func (r *Report) String() string {
 		}
 		fmt.Fprintf(&b, ", %d gaps (%d missing periods, largest %d after %s)",
 			len(r.Gaps), r.Missing(), big.Missing, fmtTime(big.After))
+	}
+	if len(r.Irregular) > 0 {
+		first := r.Irregular[0]
+		fmt.Fprintf(&b, ", %d irregular spacings (first after %s UTC: %s)",
+			len(r.Irregular), fmtTime(first.After), fmtSeconds(first.Seconds))
 	}
 	if r.Filled > 0 {
 		fmt.Fprintf(&b, ", %d filled with the previous close", r.Filled)
@@ -116,4 +132,13 @@ func (r *Report) String() string {
 
 func fmtTime(t int64) string {
 	return time.Unix(t, 0).UTC().Format("2006-01-02 15:04")
+}
+
+// fmtSeconds formats a spacing as a duration ("30m0s"), or in seconds when it is too long
+// for a time.Duration (about 292 years).
+func fmtSeconds(s int64) string {
+	if s > math.MaxInt64/int64(time.Second) {
+		return fmt.Sprintf("%ds", s)
+	}
+	return (time.Duration(s) * time.Second).String()
 }

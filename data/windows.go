@@ -23,7 +23,8 @@ func (w *Windows) Len() int { return len(w.Start) }
 // window shares any candle with a training window (windows straddling the cut are dropped).
 // It also never lets a window span a gap in the series (when gaps are kept).
 //
-// A gap is any spacing other than s.Period; a series with Period 0 is taken to have none.
+// A gap is any spacing other than s.Period, irregular spacings (not a whole number of
+// periods) included; a series with Period 0 is taken to have none.
 // Windows start at the first candle of every gap-free run and then every stride candles;
 // for a series without gaps the starts are 0, S, 2S, ... The first floor(trainFrac*N)
 // windows train, as the tutorial's int(0.8 * N) does, but at least one and at most N-1.
@@ -53,9 +54,13 @@ func Split(s *Series, in, out, stride int, trainFrac float64) (train, val *Windo
 	longest := 0
 	lo := 0
 	n := len(s.Candles)
+	irregular := false // some run ends at a spacing that is not a whole number of periods
 	for i := 1; i <= n; i++ {
 		if i < n && (s.Period <= 0 || s.Candles[i].Time-s.Candles[i-1].Time == s.Period) {
 			continue
+		}
+		if i < n && (s.Candles[i].Time-s.Candles[i-1].Time)%s.Period != 0 {
+			irregular = true
 		}
 		longest = max(longest, i-lo)
 		for st := lo; st+size <= i; st += stride {
@@ -68,6 +73,10 @@ func Split(s *Series, in, out, stride int, trainFrac float64) (train, val *Windo
 		if longest == n {
 			return nil, nil, fmt.Errorf("%s: %d rows, but one window needs %d (%d inputs + %d targets): use a longer file",
 				src, n, size, in, out)
+		}
+		if irregular {
+			return nil, nil, fmt.Errorf("%s: the longest run without gaps or irregular spacings has %d rows, but one window needs %d (%d inputs + %d targets): fix the times that are off the %s grid, fill the gaps (--fill previous), or use a longer file",
+				src, longest, size, in, out, fmtSeconds(s.Period))
 		}
 		return nil, nil, fmt.Errorf("%s: the longest run without gaps has %d rows, but one window needs %d (%d inputs + %d targets): fill the gaps (--fill previous) or use a longer file",
 			src, longest, size, in, out)

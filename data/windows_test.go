@@ -23,6 +23,21 @@ func series(n int, gapsBefore ...int) *Series {
 	return s
 }
 
+// shifted is series(n) with candle i moved by sec seconds, off the grid.
+func shifted(n, i int, sec int64) *Series {
+	s := series(n)
+	s.Candles[i].Time += sec
+	return s
+}
+
+// extra is series(n) with one more candle sec seconds after candle i-1, before candle i.
+func extra(n, i int, sec int64) *Series {
+	s := series(n)
+	x := c(s.Candles[i-1].Time+sec, 0.5)
+	s.Candles = append(s.Candles[:i], append([]Candle{x}, s.Candles[i:]...)...)
+	return s
+}
+
 // checkWindows checks the invariants Split promises for any input.
 func checkWindows(t *testing.T, s *Series, train, val *Windows, in, out int) {
 	t.Helper()
@@ -99,6 +114,8 @@ func TestSplit(t *testing.T) {
 		{"at least one to train", series(12), 4, 2, 6, 0.01, []int{0}, []int{6}},
 		{"at least one to validate", series(12), 4, 2, 6, 0.99, []int{0}, []int{6}},
 		{"no period, no gap check", &Series{Candles: series(12, 3, 4).Candles}, 4, 2, 6, 0.5, []int{0}, []int{6}},
+		{"a row off the grid restarts the windows", shifted(20, 5, 7), 3, 1, 4, 0.5, []int{0, 6}, []int{10, 14}},
+		{"an extra row restarts the windows", extra(20, 5, 1), 3, 1, 4, 0.5, []int{0, 6}, []int{10, 14}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			train, val, err := Split(tc.s, tc.in, tc.out, tc.stride, tc.frac)
@@ -127,6 +144,8 @@ func TestSplitErrors(t *testing.T) {
 			"test.csv: 100 rows, but one window needs 272 (256 inputs + 16 targets): use a longer file"},
 		{"short runs between gaps", series(300, 150), 256, 16, 272, 0.8,
 			"test.csv: the longest run without gaps has 150 rows, but one window needs 272 (256 inputs + 16 targets): fill the gaps (--fill previous) or use a longer file"},
+		{"short runs between irregular spacings", shifted(300, 150, 7), 256, 16, 272, 0.8,
+			"test.csv: the longest run without gaps or irregular spacings has 150 rows, but one window needs 272 (256 inputs + 16 targets): fix the times that are off the 1m0s grid, fill the gaps (--fill previous), or use a longer file"},
 		{"one window", series(300), 256, 16, 272, 0.8,
 			"test.csv: 300 rows make only 1 window of 272 (256 inputs + 16 targets), and a split needs one to train and one to validate: use a longer file"},
 		{"none left to validate", series(280), 256, 16, 1, 0.8,
