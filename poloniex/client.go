@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -221,7 +220,8 @@ func parseRetryAfter(v string) time.Duration {
 	return 0
 }
 
-// decodeCandles parses a candles response, an array of 14-field arrays.
+// decodeCandles parses a candles response, an array of 14-field arrays, and checks every
+// candle with candle.check.
 func decodeCandles(body []byte, u, interval string) ([]candle, error) {
 	var rows [][]json.RawMessage
 	if err := json.Unmarshal(body, &rows); err != nil {
@@ -233,6 +233,10 @@ func decodeCandles(body []byte, u, interval string) ([]candle, error) {
 		c, err := parseCandle(row, interval)
 		if err != nil {
 			return nil, fmt.Errorf("poloniex: candle %d from %s: %w", i, u, err)
+		}
+		if err := c.check(); err != nil {
+			return nil, fmt.Errorf("poloniex: candle at %s from %s: %v: the server sent an invalid candle, so nothing was written: run again later, or fetch a range without it",
+				when(c.date), u, err)
 		}
 		out = append(out, c)
 	}
@@ -266,7 +270,8 @@ func parseCandle(row []json.RawMessage, interval string) (candle, error) {
 	return c, nil
 }
 
-// decimal returns the text of a JSON number or of a string holding one.
+// decimal returns the text of a JSON number or of a string holding one, in plain decimal
+// notation (see parseDecimal).
 func decimal(raw json.RawMessage) (string, error) {
 	s := string(raw)
 	if strings.HasPrefix(s, `"`) {
@@ -275,9 +280,8 @@ func decimal(raw json.RawMessage) (string, error) {
 		}
 	}
 	s = strings.TrimSpace(s)
-	x, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-		return "", fmt.Errorf("%q is not a number", s)
+	if _, err := parseDecimal(s); err != nil {
+		return "", err
 	}
 	return s, nil
 }

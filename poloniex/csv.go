@@ -95,10 +95,13 @@ func readCSV(r io.Reader) ([]candle, error) {
 		}
 		for k := range c.vals {
 			v := strings.TrimSpace(rec[col[k+1]])
-			if _, err := strconv.ParseFloat(v, 64); err != nil {
+			if _, err := parseDecimal(v); err != nil {
 				return nil, fmt.Errorf("line %d: %s %q is not a number", line, header[k+1], v)
 			}
 			c.vals[k] = v
+		}
+		if err := c.check(); err != nil {
+			return nil, fmt.Errorf("line %d: %v: fix or remove the row, or give a new file name", line, err)
 		}
 		if prev, dup := seen[c.date]; dup {
 			return nil, fmt.Errorf("line %d: date %d repeats line %d", line, c.date, prev)

@@ -44,9 +44,14 @@ func TestReadCSVErrors(t *testing.T) {
 		{"date,high,low,open,close,volume,quoteVolume\n", `missing column "weightedAverage"`},
 		{h[:len(h)-1] + ",extra\n", `unexpected column "extra"`},
 		{"date,date,low,open,close,volume,quoteVolume,weightedAverage\n", `column "date" appears twice`},
-		{h + "1,2,3,4,5,6,7,8\n2,2,3,4,5,6,7,8\n1,2,3,4,5,6,7,9\n", "line 4: date 1 repeats line 2"},
-		{h + "1.5,2,3,4,5,6,7,8\n", "line 2: date \"1.5\" is not Unix seconds"},
-		{h + "1,2,3,x,5,6,7,8\n", "line 2: open \"x\" is not a number"},
+		{h + "1,8,2,4,5,6,7,3\n2,8,2,4,5,6,7,3\n1,8,2,4,5,6,7,4\n", "line 4: date 1 repeats line 2"},
+		{h + "1.5,8,2,4,5,6,7,3\n", "line 2: date \"1.5\" is not Unix seconds"},
+		{h + "1,8,2,x,5,6,7,3\n", "line 2: open \"x\" is not a number"},
+		{h + "1,8,2,4,NaN,6,7,3\n", "line 2: close \"NaN\" is not a number"},
+		{h + "1,8,2,4,0x1p3,6,7,3\n", "line 2: close \"0x1p3\" is not a number"},
+		{h + "1,2,3,4,5,6,7,8\n", "line 2: high 2 is below low 3: fix or remove the row, or give a new file name"},
+		{h + "1,8,2,4,-1,6,7,3\n", "line 2: close -1 is not above 0"},
+		{h + "1,8,2,4,5,6,-7,3\n", "line 2: quoteVolume -7 is negative"},
 		{h + "1,2,3,4,5,6,7\n", "wrong number of fields"},
 	}
 	for _, tc := range cases {

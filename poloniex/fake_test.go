@@ -32,6 +32,8 @@ type fakeAPI struct {
 	fail func(n int, w http.ResponseWriter, r *http.Request) bool
 	// revise, if set, changes a candle's close before it is served.
 	revise func(startMs int64, close string) string
+	// edit, if set, changes the 14 fields of a candle before it is served.
+	edit func(startMs int64, row []any)
 
 	mu    sync.Mutex
 	reqs  []url.Values
@@ -110,8 +112,12 @@ func (f *fakeAPI) row(s int64, interval string) []any {
 		v[3] = f.revise(s, v[3])
 	}
 	p := f.period.Milliseconds()
-	return []any{v[0], v[1], v[2], v[3], v[4], v[5], "1.0", "0.02", 17, s + p + 1234,
+	row := []any{v[0], v[1], v[2], v[3], v[4], v[5], "1.0", "0.02", 17, s + p + 1234,
 		v[6], interval, s, s + p - 1}
+	if f.edit != nil {
+		f.edit(s, row)
+	}
+	return row
 }
 
 // wantCSV is the file Fetch should write for candle starts ms.

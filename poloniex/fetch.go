@@ -63,6 +63,13 @@ type Result struct {
 // Out is rewritten atomically and only when something changed or it did not
 // exist; after any error Out is as it was, and the candles fetched so far
 // are dropped.
+//
+// Every candle received must pass the data reader's rules (data.CheckCandle:
+// prices finite and in [1e-8, 1e12], low <= open, close <= high, volumes
+// finite and >= 0), and so must every row of an existing Out; one that does
+// not is an error naming its start time, field and value. So is a date
+// received twice with different values. Fetch never writes a file that
+// data.ReadFile would refuse for its values.
 func Fetch(ctx context.Context, cfg Config) (Result, error) {
 	j, err := newJob(cfg)
 	if err != nil {
@@ -153,7 +160,9 @@ func newJob(cfg Config) (*job, error) {
 }
 
 // download pages through [from, to) and returns the candles in range,
-// sorted by date, one per date (the last one received wins).
+// sorted by date, one per date. A date received twice with the same values
+// is kept once; with different values it is an error, since either could be
+// the wrong one.
 func (j *job) download(ctx context.Context) ([]candle, error) {
 	var out []candle
 	at := map[int64]int{} // date -> index in out
@@ -180,7 +189,10 @@ func (j *job) download(ctx context.Context) ([]candle, error) {
 				continue
 			}
 			if i, ok := at[c.date]; ok {
-				out[i] = c
+				if !out[i].sameValues(c) {
+					return nil, fmt.Errorf("poloniex: the server sent two different candles at %s, so nothing was written: run again later",
+						when(c.date))
+				}
 				continue
 			}
 			at[c.date] = len(out)

@@ -338,9 +338,11 @@ func TestFetchAppendsToExisting(t *testing.T) {
 
 	// Second run overlaps by 300 candles; the newest old candle was revised.
 	revised := t0.Add(599 * p5m).UnixMilli()
+	open, _ := strconv.ParseFloat(prices(revised)[2], 64)
+	newClose := strconv.FormatFloat(open+3.5, 'f', -1, 64) // inside [low, high] = [open-3, open+4]
 	f.revise = func(s int64, cl string) string {
 		if s == revised {
-			return "43000.5"
+			return newClose
 		}
 		return cl
 	}
@@ -357,7 +359,7 @@ func TestFetchAppendsToExisting(t *testing.T) {
 	want := wantCSV(f.starts)
 	old := prices(revised)
 	line := fmt.Sprintf("%d,%s,%s,%s,%s,", revised/1000, old[1], old[0], old[2], old[3])
-	want = strings.Replace(want, line, strings.TrimSuffix(line, old[3]+",")+"43000.5,", 1)
+	want = strings.Replace(want, line, strings.TrimSuffix(line, old[3]+",")+newClose+",", 1)
 	if got := readFile(t, cfg.Out); got != want {
 		t.Errorf("merged file differs from expected")
 	}
@@ -561,4 +563,152 @@ func TestFetchValidates(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestFetchRejectsInvalidCandles(t *testing.T) {
+	// Candle 3 of 10 (00:15 UTC; open 42593, low 42590, high 42597) is broken in one
+	// way per case. Fetch must fail naming the candle's start, the field and the value,
+	// and leave no file behind.
+	bad := t0.Add(3 * p5m).UnixMilli()
+	at := "candle at 2024-01-01 00:15 UTC (1704068100) from "
+	cases := []struct {
+		name string
+		edit func(row []any)
+		want string
+	}{
+		{"negative close", func(r []any) { r[fClose] = "-1" }, "close -1 is not above 0"},
+		{"zero open", func(r []any) { r[fOpen] = "0" }, "open 0 is not above 0"},
+		{"high below low", func(r []any) { r[fLow], r[fHigh] = r[fHigh], r[fLow] }, "high 42590 is below low 42597"},
+		{"close above high", func(r []any) { r[fClose] = "42598" }, "close 42598 is above high 42597"},
+		{"open below low", func(r []any) { r[fOpen] = "42589.5" }, "open 42589.5 is below low 42590"},
+		{"absurd close", func(r []any) { r[fHigh], r[fClose] = "1e308", "1e308" }, "high 1e+308 is above 1e12, the largest price accepted"},
+		{"tiny low", func(r []any) { r[fLow] = "1e-300" }, "low 1e-300 is below 1e-8, the smallest price accepted"},
+		{"negative volume", func(r []any) { r[fAmount] = "-5" }, "volume -5 is negative"},
+		{"negative quantity", func(r []any) { r[fQuantity] = "-0.1" }, "quoteVolume -0.1 is negative"},
+		{"negative average", func(r []any) { r[fWeighted] = "-2" }, "weightedAverage -2 is negative"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeAPI(t, p5m, 10, nil)
+			f.edit = func(s int64, row []any) {
+				if s == bad {
+					tc.edit(row)
+				}
+			}
+			var sleeps []time.Duration
+			cfg := f.config(t, &sleeps)
+			_, err := Fetch(context.Background(), cfg)
+			if err == nil || !strings.Contains(err.Error(), at) || !strings.Contains(err.Error(), tc.want) ||
+				!strings.Contains(err.Error(), "nothing was written") {
+				t.Fatalf("error %v, want %q and %q", err, at, tc.want)
+			}
+			if names := dirNames(t, cfg.Out); len(names) != 0 {
+				t.Errorf("directory holds %v after an invalid reply", names)
+			}
+			if len(sleeps) != 0 {
+				t.Errorf("retried an invalid candle: slept %v", sleeps)
+			}
+		})
+	}
+
+	t.Run("not plain decimal", func(t *testing.T) {
+		f := newFakeAPI(t, p5m, 10, nil)
+		f.edit = func(s int64, row []any) { row[fClose] = "0x1p3" }
+		var sleeps []time.Duration
+		_, err := Fetch(context.Background(), f.config(t, &sleeps))
+		if err == nil || !strings.Contains(err.Error(), `close: "0x1p3" is not a number`) {
+			t.Fatalf("error %v, want close not a number", err)
+		}
+	})
+
+	t.Run("existing file unchanged", func(t *testing.T) {
+		f := newFakeAPI(t, p5m, 10, nil)
+		var sleeps []time.Duration
+		cfg := f.config(t, &sleeps)
+		first := cfg
+		first.To = t0.Add(3 * p5m)
+		if _, err := Fetch(context.Background(), first); err != nil {
+			t.Fatal(err)
+		}
+		before := readFile(t, cfg.Out)
+		f.edit = func(s int64, row []any) {
+			if s == bad {
+				row[fClose] = "-1"
+			}
+		}
+		if _, err := Fetch(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), at+f.srv.URL) {
+			t.Fatalf("error %v, want %q", err, at)
+		}
+		if readFile(t, cfg.Out) != before {
+			t.Error("an invalid reply changed the existing file")
+		}
+	})
+
+	t.Run("invalid row in existing file", func(t *testing.T) {
+		f := newFakeAPI(t, p5m, 4, nil)
+		var sleeps []time.Duration
+		cfg := f.config(t, &sleeps)
+		old := "date,high,low,open,close,volume,quoteVolume,weightedAverage\n1424372400,225,226,225,225,1,0.0044,225\n"
+		os.WriteFile(cfg.Out, []byte(old), 0o644)
+		_, err := Fetch(context.Background(), cfg)
+		want := "poloniex: reading existing " + cfg.Out + ": line 2: high 225 is below low 226: fix or remove the row, or give a new file name"
+		if err == nil || err.Error() != want {
+			t.Fatalf("error:\n got %v\nwant %s", err, want)
+		}
+		if len(f.requests()) != 0 || readFile(t, cfg.Out) != old {
+			t.Error("fetched or changed the file despite an invalid existing row")
+		}
+	})
+}
+
+func TestFetchDuplicateCandles(t *testing.T) {
+	// The server repeats the candle at 00:15 within one reply.
+	dup := t0.Add(3 * p5m).UnixMilli()
+	newDup := func(t *testing.T) *fakeAPI {
+		f := newFakeAPI(t, p5m, 10, nil)
+		f.starts = append(f.starts, dup)
+		slices.Sort(f.starts)
+		return f
+	}
+
+	t.Run("same values kept once", func(t *testing.T) {
+		f := newDup(t)
+		var sleeps []time.Duration
+		cfg := f.config(t, &sleeps)
+		cfg.To = t0.Add(10 * p5m)
+		res, err := Fetch(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := readFile(t, cfg.Out), wantCSV(slices.Compact(slices.Clone(f.starts))); got != want || res.Fetched != 10 {
+			t.Errorf("fetched %d; file:\n%s\nwant:\n%s", res.Fetched, got, want)
+		}
+	})
+
+	t.Run("different values are an error", func(t *testing.T) {
+		f := newDup(t)
+		served := 0
+		f.revise = func(s int64, cl string) string {
+			if s != dup {
+				return cl
+			}
+			served++
+			if served == 2 {
+				x, _ := strconv.ParseFloat(cl, 64)
+				return strconv.FormatFloat(x+1, 'f', -1, 64)
+			}
+			return cl
+		}
+		var sleeps []time.Duration
+		cfg := f.config(t, &sleeps)
+		cfg.To = t0.Add(10 * p5m)
+		_, err := Fetch(context.Background(), cfg)
+		want := "poloniex: the server sent two different candles at 2024-01-01 00:15 UTC (1704068100), so nothing was written: run again later"
+		if err == nil || err.Error() != want {
+			t.Fatalf("error:\n got %v\nwant %s", err, want)
+		}
+		if names := dirNames(t, cfg.Out); len(names) != 0 {
+			t.Errorf("directory holds %v after conflicting candles", names)
+		}
+	})
 }
