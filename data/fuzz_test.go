@@ -60,21 +60,30 @@ func sum(m map[string]int) int {
 	return n
 }
 
-// FuzzSplit splits series of up to 2000 candles with gaps, over arbitrary sizes (zero and
-// negative included) and training fractions, and checks Split's promises: no panic, an
-// error naming the source, or windows in time order that match the closes, span no gap,
-// and share no candle across the cut.
+// FuzzSplit splits series of up to 2000 candles with gaps and candles off the grid, over
+// arbitrary sizes (zero and negative included) and training fractions, and checks Split's
+// promises: no panic, an error naming the source, or windows in time order that match the
+// closes, span no gap or irregular spacing, and share no candle across the cut.
 func FuzzSplit(f *testing.F) {
 	f.Add(uint16(1000), []byte{}, int16(256), int16(16), int16(272), 0.8)
 	f.Fuzz(func(t *testing.T, n uint16, gaps []byte, in, out, stride int16, frac float64) {
 		size := int(n % 2001)
-		var before []int
+		var before, off []int
 		for _, g := range gaps {
 			if size > 0 {
 				before = append(before, int(g)*7%size)
+				if g >= 128 {
+					off = append(off, int(g)*13%size)
+				}
 			}
 		}
 		s := series(size, before...)
+		for _, i := range off {
+			// Move the candle off the grid, between its neighbours.
+			if i > 0 && s.Candles[i].Time-s.Candles[i-1].Time > 1 {
+				s.Candles[i].Time--
+			}
+		}
 		train, val, err := Split(s, int(in), int(out), int(stride), frac)
 		if err != nil {
 			checkMessage(t, err, "test.csv")
