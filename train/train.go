@@ -132,8 +132,9 @@ type History struct {
 // ErrInterrupted is wrapped by Fit's error when ctx was cancelled during training.
 var ErrInterrupted = errors.New("interrupted")
 
-// ErrDiverged is wrapped by Fit's error when a loss became NaN or infinite.
-var ErrDiverged = errors.New("loss is not finite")
+// ErrDiverged is wrapped by Fit's error when a loss, a weight or an Adam moment became
+// NaN or infinite.
+var ErrDiverged = errors.New("training diverged")
 
 // shuffleStream is the PCG stream, beside the seed, of epoch 0's shuffle; epoch e uses
 // shuffleStream + e. The weights (nn.NewSequential) and dropout (kernels.DropoutMask)
@@ -179,7 +180,9 @@ func EpochOrder(order []int, seed uint64, epoch int, shuffle bool) {
 // shuffling, dropout) is an error.
 //
 // A non-finite loss stops training with an error wrapping ErrDiverged that names the
-// epoch and batch; the last good checkpoint stays. When ctx is cancelled, Fit finishes
+// epoch and batch; so does, after each epoch, a non-finite weight or Adam moment (a NaN
+// can hide behind a ReLU and leave the loss finite), naming the tensor. The last good
+// checkpoint stays, and none is saved of the diverged weights. When ctx is cancelled, Fit finishes
 // the batch in progress, saves an "-interrupted" checkpoint and returns an error wrapping
 // ErrInterrupted. In both cases the returned History holds the completed epochs.
 func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
@@ -315,7 +318,7 @@ func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(E
 					tr.lastGood)
 			}
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
-				return h, fmt.Errorf("%s: %w (%v) in epoch %d, batch %d/%d; "+
+				return h, fmt.Errorf("%s: %w: the loss is %v in epoch %d, batch %d/%d; "+
 					"training stopped, last good checkpoint: %s",
 					cfg.Model, ErrDiverged, loss, epoch, b+1, tr.batches, tr.lastGood)
 			}
@@ -331,8 +334,11 @@ func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(E
 		if err != nil {
 			return h, err
 		}
+		if err := tr.checkFinite(fmt.Sprintf("after epoch %d", epoch)); err != nil {
+			return h, err
+		}
 		if math.IsNaN(val) || math.IsInf(val, 0) {
-			return h, fmt.Errorf("%s: validation %w (%v) after epoch %d; "+
+			return h, fmt.Errorf("%s: %w: the validation loss is %v after epoch %d; "+
 				"training stopped, last good checkpoint: %s",
 				cfg.Model, ErrDiverged, val, epoch, tr.lastGood)
 		}
@@ -466,6 +472,12 @@ func (tr *trainer[T]) interrupt(epoch, done int, sum float64, seen int) error {
 	meta.Loss, meta.LossSum, meta.Step = sum/float64(seen), sum, tr.opt.Step
 	var err error
 	meta.ValLoss, err = tr.pull()
+	if err == nil {
+		if err := tr.checkFinite(fmt.Sprintf("in epoch %d after batch %d/%d", epoch,
+			done, tr.batches)); err != nil {
+			return fmt.Errorf("%w (%w: nothing saved)", err, ErrInterrupted)
+		}
+	}
 	path := filepath.Join(tr.ckptDir, CheckpointName(meta))
 	if err == nil {
 		err = saveCheckpoint(path, tr.m, tr.opt, meta)
@@ -492,6 +504,29 @@ func (tr *trainer[T]) pull() (float64, error) {
 		return 0, fmt.Errorf("%s: %s: %w", tr.cfg.Model, tr.dev.Name(), err)
 	}
 	return val, nil
+}
+
+// checkFinite returns an error wrapping ErrDiverged, naming the first tensor of the
+// weights or Adam's moments, as pulled, that holds a NaN or an infinity. A NaN weight
+// can leave the loss finite (a final ReLU maps a NaN output to 0), so the loss alone
+// does not tell; when is where training stands, for the message.
+func (tr *trainer[T]) checkFinite(when string) error {
+	for i, p := range tr.m.Params() {
+		for _, t := range []struct {
+			what string
+			v    []T
+		}{{"weight", p.W}, {"Adam's first moment of", tr.opt.M[i]},
+			{"Adam's second moment of", tr.opt.V[i]}} {
+			if j := nonFinite(t.v); j >= 0 {
+				return fmt.Errorf("%s: %w: %s %q holds %v at element %s %s; training "+
+					"stopped, last good checkpoint: %s (check the data for extreme "+
+					"values, or try another seed)", tr.cfg.Model,
+					ErrDiverged, t.what, p.Name, t.v[j], elementIndex(j, p.Shape), when,
+					tr.lastGood)
+			}
+		}
+	}
+	return nil
 }
 
 // Loss returns the MSE of m's predictions for the windows x (N, In) against y (N, Out),

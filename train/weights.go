@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/nlpodyssey/safetensors"
@@ -113,7 +114,35 @@ func readFloats(f tensorFile, name string, want []int) ([]float64, error) {
 		return nil, fmt.Errorf("%s: tensor %q is %s; weights must be F32 or F64",
 			f.path, name, tv.DType())
 	}
+	if i := nonFinite(v); i >= 0 {
+		return nil, fmt.Errorf("%s: tensor %q element %s is %v; every weight must be "+
+			"finite: use the file of a run that did not diverge, or train again",
+			f.path, name, elementIndex(i, want), v[i])
+	}
 	return v, nil
+}
+
+// nonFinite returns the index of the first NaN or ±Inf in v, or -1.
+func nonFinite[T nn.Float](v []T) int {
+	for i, x := range v {
+		if f := float64(x); math.IsNaN(f) || math.IsInf(f, 0) {
+			return i
+		}
+	}
+	return -1
+}
+
+// elementIndex writes the flat index i of a tensor of the given shape, with its index
+// per dimension when there is more than one: "37 [0 37]".
+func elementIndex(i int, shape []int) string {
+	if len(shape) < 2 {
+		return strconv.Itoa(i)
+	}
+	idx := make([]int, len(shape))
+	for d, r := len(shape)-1, i; d >= 0; d-- {
+		idx[d], r = r%shape[d], r/shape[d]
+	}
+	return fmt.Sprintf("%d %v", i, idx)
 }
 
 // numel returns the number of values of a tensor of the given shape.

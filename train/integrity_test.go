@@ -1,0 +1,134 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/seqnn/seqnn/nn"
+)
+
+// TestLoadRejectsNonFinite: a NaN or an infinity in a weights file, an --init file or a
+// checkpoint, fails the load with the file, the tensor and the element, before training
+// or evaluation starts from it.
+func TestLoadRejectsNonFinite(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+
+	w := gruWeights()
+	kernel := make([]float64, 50*16)
+	kernel[37] = math.NaN()
+	w["dense/kernel"] = f64View(kernel, 50, 16)
+	path := writeTensors(t, dir, "nan.safetensors", w)
+	out := filepath.Join(dir, "out")
+	_, err := Fit(context.Background(), ds, Config{Model: "gru", Epochs: 1, Batch: 8,
+		OutDir: out, Init: path}, nil)
+	want := path + `: tensor "dense/kernel" element 37 [2 5] is NaN; every weight must be finite`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("--init with a NaN: error %v, want %q", err, want)
+	}
+	if names, _ := filepath.Glob(filepath.Join(out, "checkpoints", "*")); len(names) > 0 {
+		t.Errorf("checkpoints %v written from NaN weights", names)
+	}
+
+	// A checkpoint with an infinity, its digest intact: evaluation refuses it.
+	m, err := NewModel("cnn", ds, 8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Params()[1].W[2] = float32(math.Inf(-1))
+	ckpt := filepath.Join(dir, "checkpoints", "cnn-01-0.10000.safetensors")
+	os.MkdirAll(filepath.Dir(ckpt), 0o755)
+	meta := CheckpointMeta{Model: "cnn", Epoch: 1, ValLoss: 0.1, Seed: 1, Dataset: ds.Digest,
+		Convention: Keras}
+	if err := SaveCheckpoint(ckpt, m, meta); err != nil {
+		t.Fatal(err)
+	}
+	_, err = EvaluateModel(ds, dir, "cnn", 8)
+	if err == nil || !strings.Contains(err.Error(), ckpt+`: tensor "`+m.Params()[1].Name+
+		`" element 2`) || !strings.Contains(err.Error(), "is -Inf") {
+		t.Errorf("evaluate of a checkpoint with -Inf: %v", err)
+	}
+}
+
+// nanDevice is the CPU, except that the pull'th Pull of a session writes a NaN into
+// the first element of the parameter called name, as a diverging step on a GPU might.
+type nanDevice[T nn.Float] struct {
+	name string
+	pull int
+}
+
+func (d nanDevice[T]) Name() string { return "cpu with a NaN" }
+
+func (d nanDevice[T]) Open(m *nn.Sequential[T]) (nn.Session[T], error) {
+	s, err := nn.CPU[T]{}.Open(m)
+	return &nanSession[T]{Session: s, m: m, d: d}, err
+}
+
+type nanSession[T nn.Float] struct {
+	nn.Session[T]
+	m     *nn.Sequential[T]
+	d     nanDevice[T]
+	pulls int
+}
+
+func (s *nanSession[T]) Pull(m, v [][]T) error {
+	err := s.Session.Pull(m, v)
+	if s.pulls++; s.pulls == s.d.pull {
+		for _, p := range s.m.Params() {
+			if p.Name == s.d.name {
+				p.W[0] = T(math.NaN())
+			}
+		}
+	}
+	return err
+}
+
+// TestFitStopsOnNaNWeights: a weight that turns NaN stops training after the epoch,
+// though the GRU's final ReLU keeps the loss finite, and the epoch's checkpoint is not
+// saved; the earlier one stays. An interrupt with NaN weights saves nothing either.
+func TestFitStopsOnNaNWeights(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+	dev := nanDevice[float32]{name: "dense/kernel", pull: 2}
+	cfg := Config{Model: "gru", Epochs: 3, Batch: 8, Seed: 1, OutDir: dir,
+		Devices: Devices{F32: dev}}
+	h, err := Fit(context.Background(), ds, cfg, nil)
+	if !errors.Is(err, ErrDiverged) ||
+		!strings.Contains(err.Error(), `weight "dense/kernel" holds NaN at element 0 [0 0] `+
+			`after epoch 2`) || !strings.Contains(err.Error(), "gru-01-") {
+		t.Fatalf("error %v, want a divergence naming dense/kernel, epoch 2 and epoch 1's "+
+			"checkpoint", err)
+	}
+	if len(h.Loss) != 1 {
+		t.Errorf("history %+v, want epoch 1 only", h)
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "checkpoints", "*"))
+	if len(names) != 1 || !strings.Contains(names[0], "gru-01-") {
+		t.Errorf("checkpoints %v, want epoch 1's alone", names)
+	}
+
+	// Interrupted in epoch 1 with the weights gone NaN at the interrupt's Pull.
+	dir = t.TempDir()
+	ds = prepared(t, dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg = Config{Model: "gru", Epochs: 1, Batch: 8, Seed: 1, OutDir: dir,
+		Devices: Devices{F32: nanDevice[float32]{name: "gru/bias", pull: 1}}}
+	_, err = Fit(ctx, ds, cfg, func(e Event) {
+		if e.Batch == 1 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, ErrDiverged) || !errors.Is(err, ErrInterrupted) ||
+		!strings.Contains(err.Error(), "nothing saved") {
+		t.Errorf("interrupt with NaN weights: %v", err)
+	}
+	if names, _ := filepath.Glob(filepath.Join(dir, "checkpoints", "*")); len(names) > 0 {
+		t.Errorf("checkpoints %v saved from NaN weights", names)
+	}
+}
+
