@@ -1,9 +1,13 @@
 package train
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -95,6 +99,7 @@ func saveCheckpoint[T nn.Float](path string, m *nn.Sequential[T], opt *optim.Ada
 		"dropout":    strconv.FormatBool(meta.Dropout),
 		"step":       strconv.Itoa(meta.Step),
 		"loss_sum":   formatFloat(meta.LossSum),
+		"sha256":     tensorsDigest(tensors),
 	}
 	buf, err := safetensors.Serialize(tensors, header)
 	if err != nil {
@@ -106,13 +111,62 @@ func saveCheckpoint[T nn.Float](path string, m *nn.Sequential[T], opt *optim.Ada
 	})
 }
 
-// ReadCheckpoint reads a checkpoint's metadata and tensors.
+// tensorsDigest is the SHA-256, hex, of every tensor's name, dtype, shape and bytes, in
+// name order, each field preceded by its length (the shape by its rank) as a
+// little-endian uint64, so that no two different sets of tensors hash the same stream.
+func tensorsDigest(tensors map[string]safetensors.TensorView) string {
+	h := sha256.New()
+	var n [8]byte
+	put := func(x int) {
+		binary.LittleEndian.PutUint64(n[:], uint64(x))
+		h.Write(n[:])
+	}
+	for _, name := range slices.Sorted(maps.Keys(tensors)) {
+		tv := tensors[name]
+		dt := tv.DType().String()
+		put(len(name))
+		io.WriteString(h, name)
+		put(len(dt))
+		io.WriteString(h, dt)
+		put(len(tv.Shape()))
+		for _, d := range tv.Shape() {
+			put(int(d))
+		}
+		put(len(tv.Data()))
+		h.Write(tv.Data())
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// verify checks the file's tensors against the digest its metadata records under
+// "sha256", when it records one: checkpoints written before the digest have none.
+func (f tensorFile) verify(meta map[string]string) error {
+	want, ok := meta["sha256"]
+	if !ok {
+		return nil
+	}
+	tensors := map[string]safetensors.TensorView{}
+	for _, name := range f.st.Names() {
+		tensors[name], _ = f.st.Tensor(name)
+	}
+	if tensorsDigest(tensors) != want {
+		return fmt.Errorf("%s: checksum mismatch: the file is damaged; delete it (train "+
+			"--resume continues from the checkpoint before it)", f.path)
+	}
+	return nil
+}
+
+// ReadCheckpoint reads a checkpoint's metadata and tensors, checking them against the
+// digest it records.
 func ReadCheckpoint(path string) (CheckpointMeta, tensorFile, error) {
 	buf, err := os.ReadFile(path)
 	if err != nil {
 		return CheckpointMeta{}, tensorFile{}, fmt.Errorf("read checkpoint: %w", err)
 	}
 	h, f, err := openTensorFile(path, buf, checkpointFormat, checkpointVersion)
+	if err == nil {
+		err = f.verify(h)
+	}
 	if err != nil {
 		return CheckpointMeta{}, tensorFile{}, err
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nlpodyssey/safetensors"
+
 	"github.com/seqnn/seqnn/nn"
 )
 
@@ -129,6 +131,71 @@ func TestFitStopsOnNaNWeights(t *testing.T) {
 	}
 	if names, _ := filepath.Glob(filepath.Join(dir, "checkpoints", "*")); len(names) > 0 {
 		t.Errorf("checkpoints %v saved from NaN weights", names)
+	}
+}
+
+// TestCheckpointDigest: two flipped bytes in a checkpoint's data fail every way of
+// loading it, with the fix; a checkpoint written before the digest still loads.
+func TestCheckpointDigest(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+	if _, err := Fit(context.Background(), ds, Config{Model: "cnn", Epochs: 1, Batch: 8,
+		Seed: 1, OutDir: dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "checkpoints", "cnn-01-*"))
+	if len(names) != 1 {
+		t.Fatalf("checkpoints %v", names)
+	}
+	path := names[0]
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, _, err := ReadCheckpoint(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	bad := append([]byte(nil), good...)
+	bad[len(bad)-5] ^= 0x10
+	bad[len(bad)-40] ^= 0x01
+	os.WriteFile(path, bad, 0o644)
+	want := path + ": checksum mismatch: the file is damaged; delete it (train --resume " +
+		"continues from the checkpoint before it)"
+	m, _ := NewModel("cnn", ds, 8, 1)
+	_, _, err1 := ReadCheckpoint(path)
+	_, err2 := LoadCheckpoint(path, m)
+	_, err3 := OpenWeights(path)
+	_, err4 := EvaluateModel(ds, dir, "cnn", 8)
+	_, err5 := Fit(context.Background(), ds, Config{Model: "cnn", Epochs: 2, Batch: 8,
+		Seed: 1, OutDir: dir, Resume: true}, nil)
+	for i, err := range []error{err1, err2, err3, err4, err5} {
+		if err == nil || err.Error() != want {
+			t.Errorf("load %d of a damaged checkpoint: %v, want %q", i+1, err, want)
+		}
+	}
+
+	// The same tensors without the digest, as written before it existed.
+	st, err := safetensors.Deserialize(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, md, _ := safetensors.ReadMetadata(good)
+	header := md.Metadata()
+	delete(header, "sha256")
+	tensors := map[string]safetensors.TensorView{}
+	for _, n := range st.Names() {
+		tensors[n], _ = st.Tensor(n)
+	}
+	old, err := safetensors.Serialize(tensors, header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, old, 0o644)
+	back, err := LoadCheckpoint(path, m)
+	if err != nil || back != meta {
+		t.Errorf("a checkpoint without a digest: %+v, %v; want %+v", back, err, meta)
 	}
 }
 

@@ -42,8 +42,13 @@ func OpenWeights(path string) (*WeightsFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a safetensors file: %w", path, err)
 	}
-	return &WeightsFile{Path: path, Meta: md.Metadata(),
-		file: tensorFile{path: path, st: st}}, nil
+	w := &WeightsFile{Path: path, Meta: md.Metadata(), file: tensorFile{path: path, st: st}}
+	if w.Meta["format"] == checkpointFormat {
+		if err := w.file.verify(w.Meta); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
 }
 
 // LoadWeights copies the file's tensors into m's parameters, converting F32 or F64 to
