@@ -238,22 +238,45 @@ func loadOptimizer[T nn.Float](f tensorFile, meta CheckpointMeta, m *nn.Sequenti
 // ErrNoCheckpoint is wrapped by LastCheckpoint's error when there is nothing to resume.
 var ErrNoCheckpoint = errors.New("no checkpoint")
 
+// ErrOtherDataset is wrapped by LastCheckpoint's error when the model has checkpoints,
+// but none of the dataset asked for: resuming them would train on other data.
+var ErrOtherDataset = errors.New("checkpoints of another dataset")
+
+// ErrWindowsRun is wrapped by BestCheckpoint's error when the model's only checkpoints
+// were trained on windows files (WindowsDataset), which evaluation cannot score in USD.
+var ErrWindowsRun = errors.New("checkpoints of a windows-file run")
+
+// windowsDigest starts the Digest of a dataset made by WindowsDataset.
+const windowsDigest = "windows:"
+
+// FromWindows says whether the checkpoint was trained on windows files (WindowsDataset)
+// rather than a prepared dataset.
+func (m CheckpointMeta) FromWindows() bool {
+	return strings.HasPrefix(m.Dataset, windowsDigest)
+}
+
 // LastCheckpoint returns the checkpoint in dir of the given model and dataset that is
 // furthest into training: the highest epoch, and within an epoch a complete one before
-// an interrupted one, and among interrupted ones the most batches done.
+// an interrupted one, and among interrupted ones the most batches done. Without one,
+// its error wraps ErrOtherDataset when the model has checkpoints of another dataset,
+// else ErrNoCheckpoint.
 func LastCheckpoint(dir, model, dataset string) (string, CheckpointMeta, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, model+"-*.safetensors"))
 	if err != nil {
 		return "", CheckpointMeta{}, err
 	}
 	slices.Sort(paths)
-	last, lastMeta, lastDone := "", CheckpointMeta{}, 0
+	last, lastMeta, lastDone, other := "", CheckpointMeta{}, 0, 0
 	for _, path := range paths {
 		meta, _, err := ReadCheckpoint(path)
 		if err != nil {
 			return "", CheckpointMeta{}, err
 		}
-		if meta.Model != model || meta.Dataset != dataset {
+		if meta.Model != model {
+			continue
+		}
+		if meta.Dataset != dataset {
+			other++
 			continue
 		}
 		done := math.MaxInt
@@ -266,6 +289,11 @@ func LastCheckpoint(dir, model, dataset string) (string, CheckpointMeta, error) 
 			meta.Epoch == lastMeta.Epoch && done > lastDone {
 			last, lastMeta, lastDone = path, meta, done
 		}
+	}
+	if last == "" && other > 0 {
+		return "", CheckpointMeta{}, fmt.Errorf("%s: %w: its %d %s checkpoints were "+
+			"trained on another dataset (prepared again since?)", dir, ErrOtherDataset,
+			other, model)
 	}
 	if last == "" {
 		return "", CheckpointMeta{}, fmt.Errorf("%w of %s for this dataset in %s",
@@ -288,7 +316,8 @@ func parseBatches(path, s string) (done, total int, err error) {
 
 // BestCheckpoint returns the checkpoint in dir of the given model and dataset with the
 // lowest validation loss; among equal losses, the earliest epoch, as Keras's
-// save_best_only keeps the first. Checkpoints of another dataset are skipped.
+// save_best_only keeps the first. Checkpoints of another dataset are skipped; when they
+// are all there is and all come from windows files, the error wraps ErrWindowsRun.
 func BestCheckpoint(dir, model, dataset string) (string, CheckpointMeta, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, model+"-*.safetensors"))
 	if err != nil {
@@ -296,7 +325,7 @@ func BestCheckpoint(dir, model, dataset string) (string, CheckpointMeta, error) 
 	}
 	slices.Sort(paths)
 
-	best, bestMeta, stale := "", CheckpointMeta{}, 0
+	best, bestMeta, stale, windows := "", CheckpointMeta{}, 0, 0
 	for _, path := range paths {
 		meta, _, err := ReadCheckpoint(path)
 		if err != nil {
@@ -304,6 +333,9 @@ func BestCheckpoint(dir, model, dataset string) (string, CheckpointMeta, error) 
 		}
 		if meta.Model != model || meta.Dataset != dataset {
 			stale++
+			if meta.FromWindows() {
+				windows++
+			}
 			continue
 		}
 		if math.IsNaN(meta.ValLoss) {
@@ -313,6 +345,11 @@ func BestCheckpoint(dir, model, dataset string) (string, CheckpointMeta, error) 
 			meta.ValLoss == bestMeta.ValLoss && meta.Epoch < bestMeta.Epoch {
 			best, bestMeta = path, meta
 		}
+	}
+	if best == "" && stale > 0 && windows == stale {
+		return "", CheckpointMeta{}, fmt.Errorf("%s: %w: its %d %s checkpoints were "+
+			"trained on windows files, which have no USD scale", dir, ErrWindowsRun, stale,
+			model)
 	}
 	if best == "" {
 		msg := fmt.Sprintf("no %s checkpoint in %s", model, dir)

@@ -199,3 +199,52 @@ func TestCheckpointDigest(t *testing.T) {
 	}
 }
 
+// TestResumeOtherDataset: --resume on a dataset prepared again refuses to start over,
+// and the old checkpoints stay.
+func TestResumeOtherDataset(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+	if _, err := Fit(context.Background(), ds, Config{Model: "cnn", Epochs: 1, Batch: 8,
+		Seed: 1, OutDir: dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := filepath.Glob(filepath.Join(dir, "checkpoints", "*"))
+
+	other, err := Prepare(synthetic(testLen+testStride), PrepareOptions{Stride: testStride})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Save(filepath.Join(t.TempDir(), DatasetFile)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Fit(context.Background(), other, Config{Model: "cnn", Epochs: 2, Batch: 8,
+		Seed: 1, OutDir: dir, Resume: true}, nil)
+	if !errors.Is(err, ErrOtherDataset) || !strings.Contains(err.Error(), "1 cnn checkpoints") {
+		t.Errorf("resume on another dataset: %v, want ErrOtherDataset", err)
+	}
+	after, _ := filepath.Glob(filepath.Join(dir, "checkpoints", "*"))
+	if len(after) != 1 || len(before) != 1 || after[0] != before[0] {
+		t.Errorf("checkpoints %v before, %v after a refused resume", before, after)
+	}
+}
+
+// TestEvaluateWindowsRun: a model trained on windows files only is not evaluated against
+// a prepared dataset; the error says why.
+func TestEvaluateWindowsRun(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+	win := filepath.Join("testdata", "reference", "windows.csv")
+	wds, err := WindowsDataset(win, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Fit(context.Background(), wds, Config{Model: "cnn", Epochs: 1, Batch: 8,
+		Seed: 1, OutDir: dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err = EvaluateModel(ds, dir, "cnn", 8)
+	if !errors.Is(err, ErrWindowsRun) {
+		t.Errorf("evaluate after a windows run: %v, want ErrWindowsRun", err)
+	}
+}
+

@@ -266,7 +266,8 @@ func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(E
 			Convention: cfg.Convention, AdamForm: cfg.AdamForm.String(), Batch: cfg.Batch,
 			Shuffle: !cfg.NoShuffle, Dropout: !cfg.NoDropout}}
 	if err := os.MkdirAll(tr.ckptDir, 0o755); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: cannot create the checkpoint directory (%w): the "+
+			"output directory must be writable", cfg.Model, err)
 	}
 	h, sum, err := tr.start()
 	if err != nil {

@@ -115,5 +115,5 @@ func WindowsDataset(trainPath, valPath string) (*Dataset, error) {
 	}
 	return &Dataset{Source: trainPath, In: TutorialIn, Out: TutorialOut,
 		Scaler: data.MinMax{Min: 0, Max: 1}, Train: tr, Val: va,
-		Digest: "windows:" + digest(d.Bytes())}, nil
+		Digest: windowsDigest + digest(d.Bytes())}, nil
 }
