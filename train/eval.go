@@ -28,6 +28,7 @@ type Result struct {
 	Pred       []float64 // (N, Out) predictions, scaled
 	Checkpoint string    // the checkpoint evaluated, for models
 	Epoch      int       // its epoch, for models
+	Batches    string    // "done/total" when the checkpoint is of an interrupted epoch
 	Note       string    // how a baseline was made
 }
 
@@ -77,7 +78,7 @@ func evaluate[T nn.Float](ds *Dataset, path string, meta CheckpointMeta, maxB in
 	}
 	pred := Predict(m, ds.Val.X, maxB)
 	r := Result{Name: meta.Model, Checkpoint: path, Epoch: meta.Epoch,
-		Pred: make([]float64, len(pred))}
+		Batches: meta.Batches, Pred: make([]float64, len(pred))}
 	for i, p := range pred {
 		r.Pred[i] = float64(p)
 	}
@@ -272,14 +273,24 @@ func writeResults(w io.Writer, ds *Dataset, results []Result) error {
 		if r.Baseline {
 			fmt.Fprintf(&b, "- %s: %s.\n", r.Name, r.Note)
 		} else {
-			fmt.Fprintf(&b, "- %s: best-validation checkpoint %s (epoch %d).\n",
-				r.Name, filepath.Base(r.Checkpoint), r.Epoch)
+			fmt.Fprintf(&b, "- %s: best-validation checkpoint %s, %s.\n",
+				r.Name, filepath.Base(r.Checkpoint), r.EpochLabel())
 		}
 	}
 	fmt.Fprintf(&b, "- Both losses are over all %d validation targets; test MSE is in USD², "+
 		"after unscaling predictions and targets.\n", ds.Val.Len()*ds.Out)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// EpochLabel says which epoch a model's checkpoint is of, and for an interrupted epoch
+// how far it got: "epoch 3", "epoch 1 (interrupted after batch 4/15)".
+func (r Result) EpochLabel() string {
+	label := fmt.Sprintf("epoch %d", r.Epoch)
+	if r.Batches != "" {
+		label += " (interrupted after batch " + r.Batches + ")"
+	}
+	return label
 }
 
 // BeatLine says, for each model, which baselines it beats on test MSE.

@@ -248,3 +248,23 @@ func TestEvaluateWindowsRun(t *testing.T) {
 	}
 }
 
+// TestResultLabels: an interrupted checkpoint is labelled with its batch in results.md,
+// and each model has one color in every plot.
+func TestResultLabels(t *testing.T) {
+	r := Result{Name: "gru", Epoch: 1, Batches: "4/15"}
+	if got := r.EpochLabel(); got != "epoch 1 (interrupted after batch 4/15)" {
+		t.Errorf("label %q", got)
+	}
+	r.Batches = ""
+	if got := r.EpochLabel(); got != "epoch 1" {
+		t.Errorf("label %q", got)
+	}
+	for i, name := range Models {
+		if resultColor(name, 0) != resultColor(name, i) {
+			t.Errorf("%s: color depends on its place in the plot", name)
+		}
+		if i > 0 && resultColor(name, 0) == resultColor(Models[i-1], 0) {
+			t.Errorf("%s and %s share a color", name, Models[i-1])
+		}
+	}
+}

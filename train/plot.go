@@ -2,13 +2,25 @@ package train
 
 import (
 	"fmt"
+	"image/color"
 	"io"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 )
+
+// resultColor is the color of the k-th result of a plot: each tutorial model keeps its
+// own in every plot, the one it has among all three (plotutil's palette after the
+// actual closes' color 0), and any other result takes the colors after them.
+func resultColor(name string, k int) color.Color {
+	if i := slices.Index(Models, name); i >= 0 {
+		return plotutil.Color(1 + i)
+	}
+	return plotutil.Color(1 + len(Models) + k)
+}
 
 // PlotPredictions draws the actual closes over the validation period and each result's
 // predictions, unscaled to USD, against UTC time, and writes the plot to path as PNG.
@@ -59,7 +71,7 @@ func PlotPredictions(path, title string, ds *Dataset, results []Result) error {
 			if err != nil {
 				return fmt.Errorf("plot %s: %s: %w", path, r.Name, err)
 			}
-			l.Color = plotutil.Color(k + 1)
+			l.Color = resultColor(r.Name, k)
 			l.Width = vg.Points(1.5)
 			p.Add(l)
 			if !shown {
