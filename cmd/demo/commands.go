@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,6 +42,10 @@ func runPrepare(_ context.Context, o *options, stdout, _ io.Writer) error {
 	if o.data == "" {
 		s, rep, err = data.Default()
 	} else {
+		// A missing file is data's to report; a directory would read as an I/O error.
+		if fi, err := os.Stat(o.data); err == nil && fi.IsDir() {
+			return fmt.Errorf("--data %s: is a directory; give a candle file", o.data)
+		}
 		opt := data.Options{Fill: o.fill, DropBad: o.dropBad}
 		if o.columns != "" {
 			opt.Columns = strings.Split(o.columns, ",")
@@ -52,12 +57,15 @@ func runPrepare(_ context.Context, o *options, stdout, _ io.Writer) error {
 	}
 	fmt.Fprintln(stdout, rep)
 
+	if err := checkStride(o.stride, len(s.Candles), s.Source); err != nil {
+		return err
+	}
 	ds, err := train.Prepare(s, train.PrepareOptions{Stride: o.stride,
 		ScaleOnWhole: o.scaleOnWhole})
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
+	if err := outDir(o.out, true); err != nil {
 		return err
 	}
 	path := filepath.Join(o.out, train.DatasetFile)
@@ -75,14 +83,45 @@ func runPrepare(_ context.Context, o *options, stdout, _ io.Writer) error {
 	return nil
 }
 
+// checkStride refuses a stride that leaves room for fewer than the two windows a split
+// needs in rows candles, before data's message for a short series suggests a longer file.
+func checkStride(stride, rows int, source string) error {
+	window := train.TutorialIn + train.TutorialOut
+	if rows <= window || stride <= rows-window {
+		return nil
+	}
+	if stride > rows {
+		return fmt.Errorf("--stride %d exceeds the %d rows of %s; use a stride of at most "+
+			"%d (the rows less one window of %d)", stride, rows, source, rows-window, window)
+	}
+	return fmt.Errorf("--stride %d leaves room for one window of %d in the %d rows of %s, "+
+		"and a split needs two; use a stride of at most %d", stride, window, rows, source,
+		rows-window)
+}
+
 func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	var (
 		ds  *train.Dataset
 		err error
 	)
+	for _, f := range []struct{ flag, path string }{{"windows", o.windows},
+		{"val-windows", o.valWindows}, {"init", o.init}} {
+		what := "a CSV file of windows"
+		if f.flag == "init" {
+			what = "a safetensors file of weights"
+		}
+		if f.path != "" {
+			if err := inputFile(f.flag, f.path, what); err != nil {
+				return err
+			}
+		}
+	}
 	if o.windows != "" {
 		ds, err = train.WindowsDataset(o.windows, o.valWindows)
-	} else {
+		if err == nil {
+			err = outDir(o.out, true)
+		}
+	} else if err = outDir(o.out, false); err == nil {
 		ds, err = train.LoadDataset(filepath.Join(o.out, train.DatasetFile))
 	}
 	if err != nil {
@@ -118,6 +157,11 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 			case errors.Is(err, train.ErrNoCheckpoint):
 				fmt.Fprintf(stdout, "no %s checkpoint to resume: starting at epoch 1\n",
 					model)
+			case errors.Is(err, train.ErrOtherDataset):
+				return fmt.Errorf("--resume: the %s checkpoints in %s were trained on "+
+					"another dataset (prepared again since?); train without --resume to "+
+					"start over (their checkpoints will be replaced)", model,
+					filepath.Join(o.out, "checkpoints"))
 			default:
 				return err
 			}
@@ -126,7 +170,9 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 			model, ds.Train.Len(), (ds.Train.Len()+o.batch-1)/o.batch, o.batch)
 		start := time.Now()
 		p := newProgress(stdout, stderr)
+		training.Store(true)
 		h, err := train.Fit(ctx, ds, cfg, p.report)
+		training.Store(false)
 		p.close()
 		if err != nil {
 			return err
@@ -149,14 +195,30 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// windowsEval says why evaluate does not score a --windows run, and what does.
+const windowsEval = "evaluate scores runs on prepared candles; a --windows run has no " +
+	"USD scale: use demo predict"
+
 func runEvaluate(_ context.Context, o *options, stdout, _ io.Writer) error {
+	if err := outDir(o.out, false); err != nil {
+		return err
+	}
+	ckpts := filepath.Join(o.out, "checkpoints")
 	ds, err := train.LoadDataset(filepath.Join(o.out, train.DatasetFile))
+	if errors.Is(err, fs.ErrNotExist) && windowsRun(ckpts) {
+		return fmt.Errorf("%s: the checkpoints come from a --windows run; %s", ckpts,
+			windowsEval)
+	}
 	if err != nil {
 		return err
 	}
 	var models []train.Result
 	for _, name := range o.modelList {
 		r, err := train.EvaluateModel(ds, o.out, name, o.batch)
+		if errors.Is(err, train.ErrWindowsRun) {
+			return fmt.Errorf("%s: the %s checkpoints come from a --windows run; %s", ckpts,
+				name, windowsEval)
+		}
 		if err != nil {
 			return err
 		}
@@ -191,6 +253,17 @@ func runEvaluate(_ context.Context, o *options, stdout, _ io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\n%s\nwrote %s and the plots in %s\n", b, path, o.out)
 	return nil
+}
+
+// windowsRun says whether a checkpoint in dir was trained on --windows files.
+func windowsRun(dir string) bool {
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.safetensors"))
+	for _, p := range paths {
+		if meta, _, err := train.ReadCheckpoint(p); err == nil && meta.FromWindows() {
+			return true
+		}
+	}
+	return false
 }
 
 // progress turns train.Events into a progress bar on stderr, when stderr is a terminal,

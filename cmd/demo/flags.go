@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/seqnn/seqnn/data"
@@ -32,6 +33,7 @@ type options struct {
 	models       string
 	epochs       int
 	seed         uint64
+	seedErr      error // why --seed's text is not a seed, reported by check
 	stride       int
 	scaleOnWhole bool
 	batch        int
@@ -146,7 +148,8 @@ func (c *command) flags() (*options, *flag.FlagSet) {
 				"minutes for all three models on 2 cores")
 		},
 		"seed": func() {
-			fs.Uint64Var(&o.seed, "seed", 1, "`N` that draws the weights, dropout masks and "+
+			o.seed = 1
+			fs.Var((*seedFlag)(o), "seed", "`N` that draws the weights, dropout masks and "+
 				"the shuffling; the same seed gives the same run")
 		},
 		"stride": func() {
@@ -159,8 +162,12 @@ func (c *command) flags() (*options, *flag.FlagSet) {
 				"only, which keeps the validation period out of training")
 		},
 		"batch": func() {
-			fs.IntVar(&o.batch, "batch", 8, "batch size `N` >= 1, as the tutorial's 8; the "+
-				"last batch of an epoch holds the remainder")
+			text := "batch size `N` >= 1, as the tutorial's 8; the last batch of an epoch " +
+				"holds the remainder"
+			if c.name == "evaluate" {
+				text = "validation windows `N` >= 1 per forward pass when predicting them"
+			}
+			fs.IntVar(&o.batch, "batch", 8, text)
 		},
 		"device": func() {
 			fs.StringVar(&o.device, "device", "cpu", "where training runs: `DEV` cpu, or "+
@@ -176,6 +183,26 @@ func (c *command) flags() (*options, *flag.FlagSet) {
 	return o, fs
 }
 
+// seedFlag is --seed: a uint64 whose parse errors check reports with the fix, where
+// flag's own say only "parse error".
+type seedFlag options
+
+func (f *seedFlag) String() string {
+	if f == nil {
+		return "0"
+	}
+	return strconv.FormatUint(f.seed, 10)
+}
+
+func (f *seedFlag) Set(s string) error {
+	n, err := strconv.ParseUint(s, 10, 64)
+	f.seed, f.seedErr = n, nil
+	if err != nil {
+		f.seedErr = fmt.Errorf("--seed %q: want a whole number ≥ 0 (and below 2^64)", s)
+	}
+	return nil
+}
+
 // check validates the flags the command took.
 func (o *options) check(fs *flag.FlagSet) error {
 	var err error
@@ -188,6 +215,8 @@ func (o *options) check(fs *flag.FlagSet) error {
 			if o.models != "" || o.cmd != "predict" {
 				o.modelList, err = train.ParseModels(o.models)
 			}
+		case "seed":
+			err = o.seedErr
 		case "epochs":
 			if o.epochs < 1 {
 				err = fmt.Errorf("--epochs %d: must be at least 1", o.epochs)

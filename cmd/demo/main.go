@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -29,13 +30,24 @@ func main() {
 		// From here on a second Ctrl-C kills the program at once.
 		stop()
 		if ctx.Err() == context.Canceled {
-			fmt.Fprintln(os.Stderr, "\ninterrupt: finishing the current batch and saving a "+
-				"checkpoint (Ctrl-C again to quit at once)")
+			fmt.Fprintln(os.Stderr, interruptNote(training.Load()))
 		}
 	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// training is true while train.Fit runs, the only time Ctrl-C saves a checkpoint.
+var training atomic.Bool
+
+// interruptNote is what the first Ctrl-C prints.
+func interruptNote(training bool) string {
+	if training {
+		return "\ninterrupt: finishing the current batch and saving a checkpoint (Ctrl-C " +
+			"again to quit at once)"
+	}
+	return "\ninterrupt: stopping (Ctrl-C again to quit at once)"
 }
 
 // Exit codes.
