@@ -27,9 +27,9 @@ const (
 )
 
 // Epoch is one training epoch of a tutorial model on seeded random data of the real
-// shapes, float32: per batch ZeroGrad, Forward with dropout on, MSE, Backward and an Adam
-// step (Keras 2.1.1's defaults), then Forward and MSE with dropout off over the
-// validation windows. It mirrors train.Fit's inner loop without its shuffling, logging
+// shapes, float32: per batch ZeroGrad, Forward with dropout on, MSE, BackwardParams (no
+// input gradient, as in training) and an Adam step (Keras 2.1.1's defaults), then Forward
+// and MSE with dropout off over the validation windows. It mirrors train.Fit's inner loop without its shuffling, logging
 // and checkpoints. Build it once with NewEpoch; Run allocates nothing.
 type Epoch struct {
 	Model *nn.Sequential[float32]
@@ -85,7 +85,7 @@ func (e *Epoch) Step(i int) float64 {
 	m.ZeroGrad()
 	y := m.Forward(e.x[i*Batch*WindowIn:(i+1)*Batch*WindowIn], Batch)
 	loss := nn.MSE(e.dy, y, e.y[i*Batch*Out:(i+1)*Batch*Out])
-	m.Backward(e.dy, Batch)
+	m.BackwardParams(e.dy, Batch)
 	e.opt.Update(e.ws, e.dws)
 	e.step++
 	return loss
