@@ -36,8 +36,15 @@ if [ -n "$pkgs" ]; then
 		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 		EOF
 	fi
-	apt-get -o DPkg::Lock::Timeout=900 update -q
-	apt-get -o DPkg::Lock::Timeout=900 install -y -q $pkgs
+	# A mirror's passing failure should not fail CI: three tries, a minute apart.
+	for try in 1 2 3; do
+		if apt-get -o DPkg::Lock::Timeout=900 update -q &&
+			apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends $pkgs; then
+			break
+		fi
+		[ "$try" = 3 ] && { echo "ci: could not install$pkgs" >&2; exit 1; }
+		sleep 60
+	done
 fi
 
 # gorgonia.org/cu links -lcuda from the usual library directories; where only the stub
