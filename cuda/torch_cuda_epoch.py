@@ -21,6 +21,7 @@ hard_sigmoid and reset-before; the work per step is the same.
 """
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -28,48 +29,13 @@ import time
 import torch
 import torch.nn as nn
 
-B, T, F, H, OUT = 8, 256, 1, 50, 16
-TRAIN_BATCHES, VAL_WINDOWS = 107, 214
+# The tutorial's models and shapes are bench/torch_epoch.py's, the CPU peer's: one
+# definition for both benchmarks.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+from torch_epoch import (B, T, F, H, OUT, TRAIN_BATCHES, VAL_WINDOWS,  # noqa: E402
+                         CNNModel, GRUModel, LSTMModel)
+
 DEV = "cuda"
-
-
-class LSTMModel(nn.Module):
-    # LSTM(50) -> Dropout(0.8) -> Dense(16) -> LeakyReLU(0.3)
-    def __init__(self):
-        super().__init__()
-        self.rnn = nn.LSTM(F, H, batch_first=True)
-        self.drop = nn.Dropout(0.8)
-        self.dense = nn.Linear(H, OUT)
-
-    def forward(self, x):
-        out, _ = self.rnn(x)
-        return nn.functional.leaky_relu(self.dense(self.drop(out[:, -1])), 0.3)
-
-
-class GRUModel(nn.Module):
-    # GRU(50) -> tanh -> Dropout(0.2) -> Dense(16) -> ReLU
-    def __init__(self):
-        super().__init__()
-        self.rnn = nn.GRU(F, H, batch_first=True)
-        self.drop = nn.Dropout(0.2)
-        self.dense = nn.Linear(H, OUT)
-
-    def forward(self, x):
-        out, _ = self.rnn(x)
-        return torch.relu(self.dense(self.drop(torch.tanh(out[:, -1]))))
-
-
-class CNNModel(nn.Module):
-    # Conv1D(8, 20, stride 3, relu) -> Dropout(0.5) -> Conv1D(1, 16, stride 4)
-    def __init__(self):
-        super().__init__()
-        self.c1 = nn.Conv1d(F, 8, 20, stride=3)
-        self.drop = nn.Dropout(0.5)
-        self.c2 = nn.Conv1d(8, 1, 16, stride=4)
-
-    def forward(self, x):  # x (B, T, F), channels last as in Keras
-        y = self.c2(self.drop(torch.relu(self.c1(x.transpose(1, 2)))))
-        return y.transpose(1, 2)  # (B, 16, 1)
 
 
 def make_epoch(model_cls):
