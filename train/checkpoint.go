@@ -99,8 +99,8 @@ func saveCheckpoint[T nn.Float](path string, m *nn.Sequential[T], opt *optim.Ada
 		"dropout":    strconv.FormatBool(meta.Dropout),
 		"step":       strconv.Itoa(meta.Step),
 		"loss_sum":   formatFloat(meta.LossSum),
-		"sha256":     tensorsDigest(tensors),
 	}
+	header["sha256"] = checkpointDigest(tensors, header)
 	buf, err := safetensors.Serialize(tensors, header)
 	if err != nil {
 		return fmt.Errorf("save checkpoint %s: %w", path, err)
@@ -111,15 +111,25 @@ func saveCheckpoint[T nn.Float](path string, m *nn.Sequential[T], opt *optim.Ada
 	})
 }
 
-// tensorsDigest is the SHA-256, hex, of every tensor's name, dtype, shape and bytes, in
-// name order, each field preceded by its length (the shape by its rank) as a
-// little-endian uint64, so that no two different sets of tensors hash the same stream.
-func tensorsDigest(tensors map[string]safetensors.TensorView) string {
+// checkpointDigest is the SHA-256, hex, of every metadata entry but "sha256" itself (key
+// and value, in key order), then every tensor's name, dtype, shape and bytes, in name
+// order, each field preceded by its length (the shape by its rank) as a little-endian
+// uint64, so that no two different checkpoints hash the same stream.
+func checkpointDigest(tensors map[string]safetensors.TensorView, meta map[string]string) string {
 	h := sha256.New()
 	var n [8]byte
 	put := func(x int) {
 		binary.LittleEndian.PutUint64(n[:], uint64(x))
 		h.Write(n[:])
+	}
+	for _, key := range slices.Sorted(maps.Keys(meta)) {
+		if key == "sha256" {
+			continue
+		}
+		put(len(key))
+		io.WriteString(h, key)
+		put(len(meta[key]))
+		io.WriteString(h, meta[key])
 	}
 	for _, name := range slices.Sorted(maps.Keys(tensors)) {
 		tv := tensors[name]
@@ -138,8 +148,8 @@ func tensorsDigest(tensors map[string]safetensors.TensorView) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// verify checks the file's tensors against the digest its metadata records under
-// "sha256", when it records one: checkpoints written before the digest have none.
+// verify checks the file's metadata and tensors against the digest its metadata records
+// under "sha256", when it records one: checkpoints written before the digest have none.
 func (f tensorFile) verify(meta map[string]string) error {
 	want, ok := meta["sha256"]
 	if !ok {
@@ -149,7 +159,7 @@ func (f tensorFile) verify(meta map[string]string) error {
 	for _, name := range f.st.Names() {
 		tensors[name], _ = f.st.Tensor(name)
 	}
-	if tensorsDigest(tensors) != want {
+	if checkpointDigest(tensors, meta) != want {
 		return fmt.Errorf("%s: checksum mismatch: the file is damaged; delete it (train "+
 			"--resume continues from the checkpoint before it)", f.path)
 	}
@@ -164,10 +174,12 @@ func ReadCheckpoint(path string) (CheckpointMeta, tensorFile, error) {
 		return CheckpointMeta{}, tensorFile{}, fmt.Errorf("read checkpoint: %w", err)
 	}
 	h, f, err := openTensorFile(path, buf, checkpointFormat, checkpointVersion)
-	if err == nil {
-		err = f.verify(h)
-	}
 	if err != nil {
+		return CheckpointMeta{}, tensorFile{}, fmt.Errorf("%w (the file is damaged or not "+
+			"a checkpoint; delete it: train --resume continues from the checkpoint before it)",
+			err)
+	}
+	if err := f.verify(h); err != nil {
 		return CheckpointMeta{}, tensorFile{}, err
 	}
 	p := metaParser{path: path, meta: h}

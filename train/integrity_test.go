@@ -268,3 +268,66 @@ func TestResultLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestBadInitKeepsCheckpoints: an --init file that fails its checks leaves the model's
+// checkpoints from an earlier run where they were.
+func TestBadInitKeepsCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+	out := filepath.Join(dir, "out")
+	if _, err := Fit(context.Background(), ds, Config{Model: "gru", Epochs: 2, Batch: 8,
+		OutDir: out}, nil); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := filepath.Glob(filepath.Join(out, "checkpoints", "gru-*"))
+	if len(before) != 2 {
+		t.Fatalf("%d checkpoints after 2 epochs, want 2", len(before))
+	}
+
+	w := gruWeights()
+	kernel := make([]float64, 50*16)
+	kernel[0] = math.Inf(1)
+	w["dense/kernel"] = f64View(kernel, 50, 16)
+	bad := writeTensors(t, dir, "inf.safetensors", w)
+	_, err := Fit(context.Background(), ds, Config{Model: "gru", Epochs: 1, Batch: 8,
+		OutDir: out, Init: bad}, nil)
+	if err == nil {
+		t.Fatal("--init with an infinity trained")
+	}
+	after, _ := filepath.Glob(filepath.Join(out, "checkpoints", "gru-*"))
+	if strings.Join(after, " ") != strings.Join(before, " ") {
+		t.Errorf("checkpoints %v after a refused --init, want %v", after, before)
+	}
+}
+
+// TestDigestCoversMetadata: editing a checkpoint's metadata (its epoch) is caught as
+// damage, as a flipped byte in a tensor is.
+func TestDigestCoversMetadata(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+	m, err := NewModel("cnn", ds, 8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "cnn-04-0.10000.safetensors")
+	meta := CheckpointMeta{Model: "cnn", Epoch: 4, ValLoss: 0.1, Seed: 1, Dataset: ds.Digest,
+		Convention: Keras}
+	if err := SaveCheckpoint(path, m, meta); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(b), `"epoch":"4"`, `"epoch":"9"`, 1)
+	if edited == string(b) {
+		t.Fatal("no epoch entry found in the header")
+	}
+	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ReadCheckpoint(path); err == nil ||
+		!strings.Contains(err.Error(), "checksum mismatch") {
+		t.Errorf("edited metadata: error %v, want a checksum mismatch", err)
+	}
+}

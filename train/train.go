@@ -385,9 +385,7 @@ func (tr *trainer[T]) start() (*History, float64, error) {
 			return nil, 0, err
 		}
 	}
-	if err := removeCheckpoints(tr.ckptDir, cfg.Model); err != nil {
-		return nil, 0, err
-	}
+	// The initial weights are checked before anything of an earlier run is removed.
 	if cfg.Init != "" {
 		w, err := OpenWeights(cfg.Init)
 		if err != nil {
@@ -396,6 +394,9 @@ func (tr *trainer[T]) start() (*History, float64, error) {
 		if err := LoadWeights(w, tr.m, cfg.Model); err != nil {
 			return nil, 0, err
 		}
+	}
+	if err := removeCheckpoints(tr.ckptDir, cfg.Model); err != nil {
+		return nil, 0, err
 	}
 	return h, 0, nil
 }
