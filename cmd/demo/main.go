@@ -29,14 +29,18 @@ func main() {
 		<-ctx.Done()
 		// From here on a second Ctrl-C kills the program at once.
 		stop()
-		if ctx.Err() == context.Canceled {
+		if !finished.Load() {
 			fmt.Fprintln(os.Stderr, interruptNote(training.Load()))
 		}
 	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	finished.Store(true) // before stop, whose cancel would look like a Ctrl-C
 	stop()
 	os.Exit(code)
 }
+
+// finished is set once run has returned: ctx ends then without any signal.
+var finished atomic.Bool
 
 // training is true while train.Fit runs, the only time Ctrl-C saves a checkpoint.
 var training atomic.Bool

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -250,12 +251,12 @@ func runPredict(_ context.Context, o *options, stdout, stderr io.Writer) error {
 		return err
 	}
 	if dtype == "float64" {
-		return predict[float64](stdout, o.modelList[0], conv, w, x, 64)
+		return predict[float64](stdout, o.input, o.modelList[0], conv, w, x, 64)
 	}
-	return predict[float32](stdout, o.modelList[0], conv, w, x, 32)
+	return predict[float32](stdout, o.input, o.modelList[0], conv, w, x, 32)
 }
 
-func predict[T nn.Float](stdout io.Writer, model, conv string, w *train.WeightsFile,
+func predict[T nn.Float](stdout io.Writer, src, model, conv string, w *train.WeightsFile,
 	x *data.Windows, bits int) error {
 	B := min(64, x.Len())
 	m, err := train.BuildModel[T](model, conv, x.In, B, 0)
@@ -267,6 +268,15 @@ func predict[T nn.Float](stdout io.Writer, model, conv string, w *train.WeightsF
 	}
 	pred := train.Predict(m, x.X, B)
 	Out := m.Out.Size()
+	// Print nothing rather than a line of NaN: a non-finite prediction means an input
+	// far outside what the model was trained on.
+	for i, v := range pred {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("%s: window %d (counted from 1) gives a prediction of %v: its "+
+				"values are far outside the model's range; predict takes windows in model "+
+				"space, scaled as the model was trained (see docs/DATA.md)", src, i/Out+1, f)
+		}
+	}
 	var b strings.Builder
 	for n := range x.Len() {
 		b.Reset()

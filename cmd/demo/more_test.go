@@ -102,6 +102,10 @@ func TestPredict(t *testing.T) {
 
 	short := filepath.Join(dir, "short.csv")
 	os.WriteFile(short, []byte(strings.Repeat("0.5,", 255)+"0.5\n0.5,0.5\n"), 0o644)
+	// A value that float32 holds only as +Inf: no line of NaN, an error instead.
+	huge := filepath.Join(dir, "huge.csv")
+	os.WriteFile(huge, []byte(strings.Repeat("0.5,", 255)+"0.5\n1e300,"+
+		strings.Repeat("0.5,", 254)+"0.5\n"), 0o644)
 	for _, c := range []struct {
 		args []string
 		code int
@@ -115,6 +119,8 @@ func TestPredict(t *testing.T) {
 			windows}, exitError, "none"},
 		{[]string{"--model", "cnn,gru", "--weights", weights, "--input", windows}, exitUsage,
 			"--model: give one of"},
+		{[]string{"--model", "cnn", "--weights", weights, "--input", huge, "--dtype",
+			"float32"}, exitError, huge + ": window 2 (counted from 1) gives a prediction of"},
 		{[]string{"--model", "cnn", "--input", windows}, exitUsage, "--weights"},
 		{[]string{"--model", "cnn", "--weights", weights}, exitUsage, "--input"},
 	} {
