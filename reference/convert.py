@@ -83,6 +83,8 @@ def zr_swap(w, H):
 def to_torch(keras):
     sd = {}
     for name, w in keras.items():
+        if name.startswith("optimizer/"):
+            continue  # a checkpoint's Adam moments: not part of the model
         layer, weight = name.split("/")
         if layer not in TORCH_MODULE:
             sys.exit(f"{name}: no PyTorch mapping for layer {layer!r} "
@@ -101,7 +103,8 @@ def to_torch(keras):
             if weight == "bias":
                 if w.dim() != 2:
                     sys.exit(f"{name}: a reset-before GRU (bias {list(w.shape)}) has no "
-                             "PyTorch equivalent; train with the reset-after GRU")
+                             "PyTorch equivalent; train with the reset-after GRU "
+                             "(demo train --convention pytorch)")
                 sd[f"{mod}.bias_ih_l0"] = zr_swap(w[0], H)
                 sd[f"{mod}.bias_hh_l0"] = zr_swap(w[1], H)
             else:
