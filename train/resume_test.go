@@ -2,10 +2,7 @@ package train
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -13,30 +10,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/seqnn/seqnn/internal/testutil"
 )
 
 // hashes returns the SHA-256 of every file under dir, by path relative to dir.
-func hashes(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	h := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(b)
-		rel, _ := filepath.Rel(dir, path)
-		h[rel] = hex.EncodeToString(sum[:])
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
+func hashes(t *testing.T, dir string) map[string]string { return testutil.Hashes(t, dir) }
 
 // sameFiles fails the test unless dirs a and b hold the same files with the same bytes.
 func sameFiles(t *testing.T, what, a, b string) {

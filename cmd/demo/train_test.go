@@ -1,39 +1,18 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/seqnn/seqnn/internal/testutil"
 )
 
 // hashes returns the SHA-256 of every file under dir, by path relative to dir.
-func hashes(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	h := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(b)
-		rel, _ := filepath.Rel(dir, path)
-		h[rel] = hex.EncodeToString(sum[:])
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
+func hashes(t *testing.T, dir string) map[string]string { return testutil.Hashes(t, dir) }
 
 // TestRunDeterministic: two whole runs of all three models with the same seed and data
 // write the same files, byte for byte: dataset, logs, every checkpoint, the results and
