@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -247,6 +248,17 @@ func WriteResults(path string, ds *Dataset, results []Result) error {
 	})
 }
 
+// fmtAmount writes v with the given decimals where that shows it readably (the
+// tutorial's table: 0.004729, 5223.6), and with 4 significant digits in exponent form
+// where it would print as 0 or as more than 12 digits (prices near 1e-8 or 1e12).
+func fmtAmount(v float64, decimals int) string {
+	a := math.Abs(v)
+	if v != 0 && (a < math.Pow(10, -float64(decimals)) || a >= 1e12) {
+		return strconv.FormatFloat(v, 'g', 4, 64)
+	}
+	return strconv.FormatFloat(v, 'f', decimals, 64)
+}
+
 func writeResults(w io.Writer, ds *Dataset, results []Result) error {
 	var b strings.Builder
 	scaler := "fitted on the training windows only"
@@ -257,16 +269,17 @@ func writeResults(w io.Writer, ds *Dataset, results []Result) error {
 	last := ds.Times[ds.Val.Start[ds.Val.Len()-1]+ds.In+ds.Out-1]
 	fmt.Fprintf(&b, "# Results\n\n")
 	fmt.Fprintf(&b, "Data: %s, %d training and %d validation windows of %d closes in, %d out, "+
-		"stride %d; validation targets %s to %s UTC. Min-max scaler [%.2f, %.2f] USD %s.\n\n",
+		"stride %d; validation targets %s to %s UTC. Min-max scaler [%s, %s] USD %s.\n\n",
 		ds.Source, ds.Train.Len(), ds.Val.Len(), ds.In, ds.Out, ds.Stride,
-		fmtDate(first), fmtDate(last), ds.Scaler.Min, ds.Scaler.Max, scaler)
+		fmtDate(first), fmtDate(last), fmtAmount(ds.Scaler.Min, 2), fmtAmount(ds.Scaler.Max, 2),
+		scaler)
 
 	fmt.Fprintf(&b, "| model | layers | activation | validation loss (scaled) | "+
 		"test MSE (USD²) |\n")
 	fmt.Fprintf(&b, "|---|---|---|---:|---:|\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %s | %s | %s | %.6f | %.1f |\n",
-			r.Name, r.Layers, r.Activation, r.ValLoss, r.TestMSE)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n",
+			r.Name, r.Layers, r.Activation, fmtAmount(r.ValLoss, 6), fmtAmount(r.TestMSE, 1))
 	}
 	fmt.Fprintf(&b, "\n%s\n\nNotes:\n\n", BeatLine(results))
 	for _, r := range results {

@@ -331,3 +331,21 @@ func TestDigestCoversMetadata(t *testing.T) {
 		t.Errorf("edited metadata: error %v, want a checksum mismatch", err)
 	}
 }
+
+// TestFmtAmount: the results table shows ordinary values as the tutorial's table does
+// and extreme ones in exponent form instead of 0.00 or 24 digits.
+func TestFmtAmount(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		d    int
+		want string
+	}{
+		{5223.6, 1, "5223.6"}, {0.004729, 6, "0.004729"}, {0, 1, "0.0"},
+		{99, 2, "99.00"}, {1e-8, 2, "1e-08"}, {2.2504624306965274e23, 1, "2.25e+23"},
+		{math.Inf(1), 1, "+Inf"},
+	} {
+		if got := fmtAmount(c.v, c.d); got != c.want {
+			t.Errorf("fmtAmount(%g, %d) = %q, want %q", c.v, c.d, got, c.want)
+		}
+	}
+}
