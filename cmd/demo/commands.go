@@ -314,3 +314,9 @@ func (p *progress) close() {
 		p.bar = nil
 	}
 }
+
+// runSources prints the provenance note embedded beside the default candles.
+func runSources(_ context.Context, _ *options, stdout, _ io.Writer) error {
+	_, err := io.WriteString(stdout, data.Provenance())
+	return err
+}

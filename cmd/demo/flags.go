@@ -97,6 +97,8 @@ var commands = []*command{
 		"windows of a CSV and print one line of 16 comma-separated predictions per window",
 		flagNames: []string{"model", "weights", "input", "dtype", "convention"},
 		run:       runPredict},
+	{name: "sources", summary: "print where the embedded candles come from: the " +
+		"provenance note shipped with them (data/poloniex/SOURCES.md)", run: runSources},
 	{name: "fetch", summary: "download candles from the Poloniex public API into a CSV " +
 		"file that prepare --data reads, merging them with the rows it already has",
 		flagNames: []string{"pair", "period", "from", "to", "out", "base-url"},

@@ -7,6 +7,7 @@
 //	demo train     train the models: <out>/<model>-log.csv, <out>/checkpoints/
 //	demo evaluate  score the best checkpoints: <out>/results.md, <out>/*predictions.png
 //	demo predict   run one model on a CSV of windows and print its predictions
+//	demo sources   print the provenance note of the embedded candles
 //	demo fetch     download candles from the Poloniex API into a CSV file
 //
 // Run "demo --help" or "demo COMMAND --help" for the flags.
@@ -77,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := findCommand(name)
 	if cmd == nil {
 		fmt.Fprintf(stderr, "demo: unknown command %q (want run, prepare, train, evaluate, "+
-			"predict or fetch; see demo --help)\n", name)
+			"predict, sources or fetch; see demo --help)\n", name)
 		return exitUsage
 	}
 
@@ -105,7 +106,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if name == "predict" {
 		config = stderr
 	}
-	fmt.Fprintf(config, "demo %s: %s\n", name, o.describe(fs))
+	if desc := o.describe(fs); desc != "" { // sources has no flags to report
+		fmt.Fprintf(config, "demo %s: %s\n", name, desc)
+	}
 	if o.device != "" {
 		devs, closeDevs, err := openDevices(o.device)
 		if err != nil {

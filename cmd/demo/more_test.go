@@ -240,3 +240,12 @@ func TestPrepareReport(t *testing.T) {
 		}
 	}
 }
+
+// TestSources: demo sources prints the embedded provenance note and nothing else.
+func TestSources(t *testing.T) {
+	code, stdout, stderr := runDemo("sources")
+	if code != exitOK || !strings.HasPrefix(stdout, "# Data sources") ||
+		!strings.Contains(stdout, "poloniex_usdt_btc_30m_2015_2017.csv") || stderr != "" {
+		t.Errorf("exit %d, stdout %.60q..., stderr %q", code, stdout, stderr)
+	}
+}
