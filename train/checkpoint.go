@@ -267,23 +267,42 @@ func (m CheckpointMeta) FromWindows() bool {
 	return strings.HasPrefix(m.Dataset, windowsDigest)
 }
 
+// checkpointPaths lists the files in dir named as the model's checkpoints, sorted.
+func checkpointPaths(dir, model string) ([]string, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, model+"-*.safetensors"))
+	slices.Sort(paths)
+	return paths, err
+}
+
+// readCheckpoints reads the metadata of the model's checkpoints in dir, in name order;
+// the first file that does not read is an error.
+func readCheckpoints(dir, model string) ([]string, []CheckpointMeta, error) {
+	paths, err := checkpointPaths(dir, model)
+	if err != nil {
+		return nil, nil, err
+	}
+	metas := make([]CheckpointMeta, len(paths))
+	for i, path := range paths {
+		if metas[i], _, err = ReadCheckpoint(path); err != nil {
+			return nil, nil, err
+		}
+	}
+	return paths, metas, nil
+}
+
 // LastCheckpoint returns the checkpoint in dir of the given model and dataset that is
 // furthest into training: the highest epoch, and within an epoch a complete one before
 // an interrupted one, and among interrupted ones the most batches done. Without one,
 // its error wraps ErrOtherDataset when the model has checkpoints of another dataset,
 // else ErrNoCheckpoint.
 func LastCheckpoint(dir, model, dataset string) (string, CheckpointMeta, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, model+"-*.safetensors"))
+	paths, metas, err := readCheckpoints(dir, model)
 	if err != nil {
 		return "", CheckpointMeta{}, err
 	}
-	slices.Sort(paths)
 	last, lastMeta, lastDone, other := "", CheckpointMeta{}, 0, 0
-	for _, path := range paths {
-		meta, _, err := ReadCheckpoint(path)
-		if err != nil {
-			return "", CheckpointMeta{}, err
-		}
+	for i, path := range paths {
+		meta := metas[i]
 		if meta.Model != model {
 			continue
 		}
@@ -331,18 +350,14 @@ func parseBatches(path, s string) (done, total int, err error) {
 // save_best_only keeps the first. Checkpoints of another dataset are skipped; when they
 // are all there is and all come from windows files, the error wraps ErrWindowsRun.
 func BestCheckpoint(dir, model, dataset string) (string, CheckpointMeta, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, model+"-*.safetensors"))
+	paths, metas, err := readCheckpoints(dir, model)
 	if err != nil {
 		return "", CheckpointMeta{}, err
 	}
-	slices.Sort(paths)
 
 	best, bestMeta, stale, windows := "", CheckpointMeta{}, 0, 0
-	for _, path := range paths {
-		meta, _, err := ReadCheckpoint(path)
-		if err != nil {
-			return "", CheckpointMeta{}, err
-		}
+	for i, path := range paths {
+		meta := metas[i]
 		if meta.Model != model || meta.Dataset != dataset {
 			stale++
 			if meta.FromWindows() {
@@ -376,7 +391,7 @@ func BestCheckpoint(dir, model, dataset string) (string, CheckpointMeta, error) 
 // removeCheckpoints deletes the model's checkpoints in dir, so that a new training run
 // does not compete with the weights of an older one.
 func removeCheckpoints(dir, model string) error {
-	paths, err := filepath.Glob(filepath.Join(dir, model+"-*.safetensors"))
+	paths, err := checkpointPaths(dir, model)
 	if err != nil {
 		return err
 	}
