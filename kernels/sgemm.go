@@ -240,18 +240,15 @@ func runSplit(job *sgemmJob) bool {
 	if parts < 2 {
 		return false
 	}
+	kb := min(job.k, sgemmKC)
 	for p := range parts {
 		part := *job
 		lo, hi := chunks*p/parts*unit, min(chunks*(p+1)/parts*unit, n)
 		if byCols {
 			part.j0, part.j1 = lo, hi
-		} else {
-			part.i0, part.i1 = lo, hi
-		}
-		kb := min(job.k, sgemmKC)
-		if byCols {
 			part.pack = pool.pack(p, kb*(hi-lo))
 		} else {
+			part.i0, part.i1 = lo, hi
 			part.pack = pool.pack(p, kb*job.j1)
 		}
 		if p < parts-1 {
