@@ -44,7 +44,8 @@ const (
 // sample's output is the product y_b (T', O) = X_b (T', K·C) · w (K·C, O), where row t of
 // X_b is that window: rows S·C values apart, overlapping when S < K. In float32 with
 // O ≥ 8 the product runs on sgemm, which reads such rows in place (lda = S·C < K·C);
-// otherwise loops walk the windows. Neither copies windows out (im2col) nor allocates.
+// otherwise loops walk the windows. Neither copies windows out (im2col) nor allocates a
+// buffer for them.
 func Conv1DForward[T Float](y, x, w, bias []T, B, steps, C, K, S, O int) {
 	outT := checkConv("Conv1DForward", len(y), len(x), len(w), B, steps, C, K, S, O)
 	if len(bias) != O {

@@ -3,8 +3,9 @@
 // masks, the mean squared error and the Adam update.
 //
 // Every kernel is generic over float32 (training) and float64 (gradient checks) and works
-// on flat row-major slices the caller owns; no kernel allocates. Kernels panic on
-// programmer error (a slice too short for the sizes given) and never print.
+// on flat row-major slices the caller owns; no kernel allocates, except that sgemm grows
+// its pack buffers and starts its helpers on first use. Kernels panic on programmer error
+// (a slice too short for the sizes given) and never print.
 //
 // Names, used the same way across the package and in nn:
 //

@@ -11,7 +11,8 @@ import (
 //	C = alpha * op(A) * op(B) + beta * C
 //
 // where op(X) is X or Xᵀ as transA, transB say, op(A) is m×k, op(B) is k×n and C is m×n.
-// lda, ldb and ldc are the row strides of A, B and C as stored. It never allocates.
+// lda, ldb and ldc are the row strides of A, B and C as stored. Repeated products of the
+// same shapes allocate nothing (sgemm keeps what its first product allocated).
 //
 // float32 products with B not transposed run on this package's AVX2/FMA kernels (sgemm)
 // where the CPU has them, split across cores from about 10⁶ multiply-adds; recurrent

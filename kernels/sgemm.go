@@ -27,7 +27,9 @@ const (
 // B k×n and C m×n, with the register-blocked microkernels. Unlike gonum it accepts
 // lda < k for A not transposed (rows that overlap, as a strided convolution's windows
 // do). Products of sgemmParallelMACs or more are split across helper goroutines when
-// GOMAXPROCS allows and no other caller holds them; sgemm never allocates.
+// GOMAXPROCS allows and no other caller holds them. sgemm allocates only the first time
+// it needs its helpers or a pack buffer larger than before (sgemmPool keeps both), so
+// repeated products of the same shapes allocate nothing.
 func sgemm(transA bool, m, n, k int, alpha float32, a []float32, lda int,
 	b []float32, ldb int, beta float32, c []float32, ldc int, parallel bool) {
 	checkSgemm(transA, m, n, k, a, lda, b, ldb, c, ldc)
