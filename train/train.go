@@ -331,34 +331,10 @@ func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(E
 		}
 
 		loss := sum / float64(seen)
-		val, err := tr.pull()
+		val, path, err := tr.endEpoch(epoch, loss, sum)
 		if err != nil {
 			return h, err
 		}
-		if err := tr.checkFinite(fmt.Sprintf("after epoch %d", epoch)); err != nil {
-			return h, err
-		}
-		if math.IsNaN(val) || math.IsInf(val, 0) {
-			return h, fmt.Errorf("%s: %w: the validation loss is %v after epoch %d; "+
-				"training stopped, last good checkpoint: %s",
-				cfg.Model, ErrDiverged, val, epoch, tr.lastGood)
-		}
-		meta := tr.meta
-		meta.Epoch, meta.Loss, meta.ValLoss, meta.LossSum = epoch, loss, val, sum
-		meta.Step = tr.opt.Step
-		path := filepath.Join(tr.ckptDir, CheckpointName(meta))
-		if err := saveCheckpoint(path, m, tr.opt, meta); err != nil {
-			return h, err
-		}
-		tr.lastGood = path
-		if err := removeInterrupted(tr.ckptDir, cfg.Model, ""); err != nil {
-			return h, err
-		}
-		tr.rows = append(tr.rows, logRow(epoch, loss, val))
-		if err := writeLog(tr.logPath, tr.rows); err != nil {
-			return h, err
-		}
-
 		h.Loss = append(h.Loss, loss)
 		h.ValLoss = append(h.ValLoss, val)
 		h.Elapsed = append(h.Elapsed, time.Since(start))
@@ -368,6 +344,43 @@ func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(E
 			ValLoss: val, Elapsed: time.Since(start), Checkpoint: path})
 	}
 	return h, nil
+}
+
+// endEpoch takes the validation loss of the epoch just trained, whose batch losses sum
+// to sum and average loss, checks that the loss, the weights and Adam's moments are
+// finite, and saves the checkpoint and the log row. It returns the validation loss and
+// the checkpoint's path.
+func (tr *trainer[T]) endEpoch(epoch int, loss, sum float64) (float64, string, error) {
+	model := tr.cfg.Model
+	val, err := tr.pull()
+	if err != nil {
+		return 0, "", err
+	}
+	if err := tr.checkFinite(fmt.Sprintf("after epoch %d", epoch)); err != nil {
+		return 0, "", err
+	}
+	if math.IsNaN(val) || math.IsInf(val, 0) {
+		return 0, "", fmt.Errorf("%s: %w: the validation loss is %v after epoch %d; "+
+			"training stopped, last good checkpoint: %s",
+			model, ErrDiverged, val, epoch, tr.lastGood)
+	}
+
+	meta := tr.meta
+	meta.Epoch, meta.Loss, meta.ValLoss, meta.LossSum = epoch, loss, val, sum
+	meta.Step = tr.opt.Step
+	path := filepath.Join(tr.ckptDir, CheckpointName(meta))
+	if err := saveCheckpoint(path, tr.m, tr.opt, meta); err != nil {
+		return 0, "", err
+	}
+	tr.lastGood = path
+	if err := removeInterrupted(tr.ckptDir, model, ""); err != nil {
+		return 0, "", err
+	}
+	tr.rows = append(tr.rows, logRow(epoch, loss, val))
+	if err := writeLog(tr.logPath, tr.rows); err != nil {
+		return 0, "", err
+	}
+	return val, path, nil
 }
 
 // start sets the model up for a fresh run (weights from the seed or cfg.Init, older
