@@ -29,8 +29,9 @@ const (
 // Epoch is one training epoch of a tutorial model on seeded random data of the real
 // shapes, float32: per batch ZeroGrad, Forward with dropout on, MSE, BackwardParams (no
 // input gradient, as in training) and an Adam step (Keras 2.1.1's defaults), then Forward
-// and MSE with dropout off over the validation windows. It mirrors train.Fit's inner loop without its shuffling, logging
-// and checkpoints. Build it once with NewEpoch; Run allocates nothing.
+// and MSE with dropout off over the validation windows. It mirrors train.Fit's inner loop
+// without its shuffling, logging and checkpoints. Build it once with NewEpoch; Run
+// allocates nothing.
 type Epoch struct {
 	Model *nn.Sequential[float32]
 
