@@ -186,9 +186,9 @@ func GRUBackwardFLOPs(B, T, F, H int, resetAfter, dx bool) float64 {
 }
 
 // StepFLOPs counts one training step of a tutorial model ("cnn", "lstm", "gru") on a
-// batch of B windows: forward with dropout on, MSE with its gradient, backward (which
-// nn.Sequential always carries down to the input) and the Adam update. It returns 0 for
-// an unknown name.
+// batch of B windows: forward with dropout on, MSE with its gradient, backward without
+// the first layer's input gradient (nn.Sequential.BackwardParams, as Epoch.Step calls it)
+// and the Adam update. It returns 0 for an unknown name.
 func StepFLOPs(model string, B int) float64 {
 	f := forwardFLOPs(model, B, true) + MSEFLOPs(B*Out, true) + AdamFLOPs(paramCount(model))
 	T, F, H := WindowIn, 1, Units
@@ -197,14 +197,14 @@ func StepFLOPs(model string, B int) float64 {
 		t1 := kernels.Conv1DOutLen(T, 20, 3)
 		return f + Conv1DBackwardFLOPs(B, t1, 8, 16, 4, 1, true) +
 			DropoutFLOPs(B*t1*8) + ActBackwardFLOPs(B*t1*8) +
-			Conv1DBackwardFLOPs(B, T, F, 20, 3, 8, true)
+			Conv1DBackwardFLOPs(B, T, F, 20, 3, 8, false)
 	case "lstm":
 		return f + ActBackwardFLOPs(B*Out) + DenseBackwardFLOPs(B, H, Out, false, true) +
-			DropoutFLOPs(B*H) + LSTMBackwardFLOPs(B, T, F, H, true)
+			DropoutFLOPs(B*H) + LSTMBackwardFLOPs(B, T, F, H, false)
 	case "gru":
 		return f + ActBackwardFLOPs(B*Out) + DenseBackwardFLOPs(B, H, Out, false, true) +
 			DropoutFLOPs(B*H) + ActBackwardFLOPs(B*H) +
-			GRUBackwardFLOPs(B, T, F, H, false, true)
+			GRUBackwardFLOPs(B, T, F, H, false, false)
 	}
 	return 0
 }
