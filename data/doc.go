@@ -12,8 +12,9 @@
 // duplicates dropped; a Report says what was read, which periods are missing, which
 // spacings are irregular (not a whole number of periods: reported, kept, never inside a
 // window) and which rows were dropped and why. Prices must lie in [MinPrice, MaxPrice]
-// so that NaN and Inf can never arise downstream; CheckCandle states the candle rules. Every error is one line that starts with the source name,
-// names the line or column, and says how to fix it. No input makes the package panic.
+// so that NaN and Inf can never arise downstream; CheckCandle states the candle rules.
+// Every error is one line that starts with the source name, names the line or column,
+// and says how to fix it. No input makes the package panic.
 //
 // Default returns the shipped Poloniex USDT_BTC 30-minute candles (2015-02-19 to
 // 2017-07-13, 42,010 rows), embedded in the binary; Provenance returns their SOURCES.md.

@@ -182,9 +182,10 @@ func EpochOrder(order []int, seed uint64, epoch int, shuffle bool) {
 // A non-finite loss stops training with an error wrapping ErrDiverged that names the
 // epoch and batch; so does, after each epoch, a non-finite weight or Adam moment (a NaN
 // can hide behind a ReLU and leave the loss finite), naming the tensor. The last good
-// checkpoint stays, and none is saved of the diverged weights. When ctx is cancelled, Fit finishes
-// the batch in progress, saves an "-interrupted" checkpoint and returns an error wrapping
-// ErrInterrupted. In both cases the returned History holds the completed epochs.
+// checkpoint stays, and none is saved of the diverged weights. When ctx is cancelled,
+// Fit finishes the batch in progress, saves an "-interrupted" checkpoint and returns an
+// error wrapping ErrInterrupted. In both cases the returned History holds the completed
+// epochs, and may be nil when ctx was cancelled before training began.
 func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
 	*History, error) {
 	if cfg.Epochs < 1 || cfg.Batch < 1 {
