@@ -35,6 +35,12 @@ func ReadWindows(path string, In, Out int, needTargets bool) (*data.Windows, err
 	if err != nil {
 		return nil, fmt.Errorf("read windows: %w", err)
 	}
+	return parseWindows(path, b, In, Out, needTargets)
+}
+
+// parseWindows is ReadWindows of the file at path, whose content is b.
+func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.Windows,
+	error) {
 	want := fmt.Sprintf("%d values (%d inputs then %d targets)", In+Out, In, Out)
 	if !needTargets {
 		want = fmt.Sprintf("%d values (%d inputs) or %d (the inputs then %d targets, "+
@@ -93,24 +99,24 @@ func ReadWindows(path string, In, Out int, needTargets bool) (*data.Windows, err
 // (Min 0, Max 1), there is no series, and Digest hashes both files, so checkpoints
 // trained on them are told apart from those of a prepared dataset.
 func WindowsDataset(trainPath, valPath string) (*Dataset, error) {
-	tr, err := ReadWindows(trainPath, TutorialIn, TutorialOut, true)
+	// Each file is read once, for its windows and its digest.
+	var d bytes.Buffer
+	read := func(path string) (*data.Windows, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read windows: %w", err)
+		}
+		d.WriteString(digest(b))
+		return parseWindows(path, b, TutorialIn, TutorialOut, true)
+	}
+	tr, err := read(trainPath)
 	if err != nil {
 		return nil, err
 	}
 	va := tr
 	if valPath != "" {
-		if va, err = ReadWindows(valPath, TutorialIn, TutorialOut, true); err != nil {
+		if va, err = read(valPath); err != nil {
 			return nil, err
-		}
-	}
-	var d bytes.Buffer
-	for _, p := range []string{trainPath, valPath} {
-		if p != "" {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return nil, fmt.Errorf("read windows: %w", err)
-			}
-			d.WriteString(digest(b))
 		}
 	}
 	return &Dataset{Source: trainPath, In: TutorialIn, Out: TutorialOut,
