@@ -131,7 +131,7 @@ func (l *GRU[T]) Forward(y, x []T, B int) {
 	for t := range steps {
 		hPrev := l.zero[:B*H]
 		if t > 0 {
-			hPrev = l.step(l.h, t-1, B)
+			hPrev = atStep(l.h, t-1, B*H)
 		}
 		if l.ResetAfter {
 			l.forwardAfter(t, hPrev, B)
@@ -139,13 +139,13 @@ func (l *GRU[T]) Forward(y, x []T, B int) {
 			l.forwardBefore(t, hPrev, B)
 		}
 	}
-	copy(y, l.step(l.h, steps-1, B))
+	copy(y, atStep(l.h, steps-1, B*H))
 }
 
 // forwardBefore runs step t with the reset gate applied before the recurrent product.
 func (l *GRU[T]) forwardBefore(t int, hPrev []T, B int) {
 	H, U := l.Units, l.recurrentKernel.W
-	g, rh := l.gates[t*B*3*H:(t+1)*B*3*H], l.step(l.rh, t, B)
+	g, rh := atStep(l.gates, t, B*3*H), atStep(l.rh, t, B*H)
 
 	// z and r columns += h_{t-1} U_zr; at t = 0, h_{-1} = 0 and r⊙h_{-1} = 0.
 	if t > 0 {
@@ -155,7 +155,7 @@ func (l *GRU[T]) forwardBefore(t int, hPrev []T, B int) {
 	if t > 0 {
 		kernels.GemmSerial(false, false, B, H, H, 1, rh, H, U[2*H:], 3*H, 1, g[2*H:], 3*H)
 	}
-	kernels.GRUForwardH(g, l.step(l.h, t, B), hPrev, l.bias.W, B, H, l.Activation)
+	kernels.GRUForwardH(g, atStep(l.h, t, B*H), hPrev, l.bias.W, B, H, l.Activation)
 }
 
 // forwardAfter runs step t with the reset gate applied after the recurrent product.
@@ -167,8 +167,9 @@ func (l *GRU[T]) forwardAfter(t int, hPrev []T, B int) {
 	} else {
 		clear(rec)
 	}
-	kernels.GRUResetAfterForward(l.gates[t*B*3*H:(t+1)*B*3*H], l.step(l.rh, t, B),
-		l.step(l.h, t, B), rec, hPrev, l.bias.W, B, H, l.RecurrentActivation, l.Activation)
+	kernels.GRUResetAfterForward(atStep(l.gates, t, B*3*H), atStep(l.rh, t, B*H),
+		atStep(l.h, t, B*H), rec, hPrev, l.bias.W, B, H,
+		l.RecurrentActivation, l.Activation)
 }
 
 // Backward adds the parameter gradients for dy = ∂L/∂y (B, H) into their DW and, unless
@@ -182,7 +183,7 @@ func (l *GRU[T]) Backward(dx, dy []T, B int) {
 	for t := steps - 1; t >= 0; t-- {
 		hPrev := l.zero[:B*H]
 		if t > 0 {
-			hPrev = l.step(l.h, t-1, B)
+			hPrev = atStep(l.h, t-1, B*H)
 		}
 		if l.ResetAfter {
 			l.backwardAfter(t, hPrev, B)
@@ -225,7 +226,7 @@ func (l *GRU[T]) Backward(dx, dy []T, B int) {
 // ∂L/∂h_{t-1} in place.
 func (l *GRU[T]) backwardBefore(t int, hPrev []T, B int) {
 	H, uT := l.Units, l.uT
-	g, dg := l.gates[t*B*3*H:(t+1)*B*3*H], l.dgates[t*B*3*H:(t+1)*B*3*H]
+	g, dg := atStep(l.gates, t, B*3*H), atStep(l.dgates, t, B*3*H)
 	dh, drh := l.dh[:B*H], l.drh[:B*H]
 
 	kernels.GRUBackwardH(dg, dh, dh, g, hPrev, B, H, l.RecurrentActivation, l.Activation)
@@ -241,10 +242,10 @@ func (l *GRU[T]) backwardBefore(t int, hPrev []T, B int) {
 // ∂L/∂h_{t-1} in place.
 func (l *GRU[T]) backwardAfter(t int, hPrev []T, B int) {
 	H := l.Units
-	dh, drec := l.dh[:B*H], l.drec[t*B*3*H:(t+1)*B*3*H]
+	dh, drec := l.dh[:B*H], atStep(l.drec, t, B*3*H)
 
-	kernels.GRUResetAfterBackward(l.dgates[t*B*3*H:(t+1)*B*3*H], drec, dh, dh,
-		l.gates[t*B*3*H:(t+1)*B*3*H], l.step(l.rh, t, B), hPrev, B, H,
+	kernels.GRUResetAfterBackward(atStep(l.dgates, t, B*3*H), drec, dh, dh,
+		atStep(l.gates, t, B*3*H), atStep(l.rh, t, B*H), hPrev, B, H,
 		l.RecurrentActivation, l.Activation)
 	if t > 0 {
 		kernels.GemmSerial(false, false, B, H, 3*H, 1, drec, 3*H, l.uT, H, 1, dh, H)
@@ -254,10 +255,4 @@ func (l *GRU[T]) backwardAfter(t int, hPrev []T, B int) {
 // Params lists kernel, recurrent_kernel and bias.
 func (l *GRU[T]) Params() []*Param[T] {
 	return []*Param[T]{l.kernel, l.recurrentKernel, l.bias}
-}
-
-// step returns step t's (B, H) block of a (T, B, H) buffer.
-func (l *GRU[T]) step(buf []T, t, B int) []T {
-	n := B * l.Units
-	return buf[t*n : (t+1)*n]
 }

@@ -121,18 +121,18 @@ func (l *LSTM[T]) Forward(y, x []T, B int) {
 
 	U := l.recurrentKernel.W
 	for t := range steps {
-		g := l.gates[t*B*4*H : (t+1)*B*4*H]
-		c, actC, h := l.step(l.c, t, B), l.step(l.actC, t, B), l.step(l.h, t, B)
+		g := atStep(l.gates, t, B*4*H)
+		c, actC, h := atStep(l.c, t, B*H), atStep(l.actC, t, B*H), atStep(l.h, t, B*H)
 		cPrev := l.zero[:B*H]
 		if t > 0 {
-			cPrev = l.step(l.c, t-1, B)
-			kernels.GemmSerial(false, false, B, 4*H, H, 1, l.step(l.h, t-1, B), H, U, 4*H,
-				1, g, 4*H)
+			cPrev = atStep(l.c, t-1, B*H)
+			hPrev := atStep(l.h, t-1, B*H)
+			kernels.GemmSerial(false, false, B, 4*H, H, 1, hPrev, H, U, 4*H, 1, g, 4*H)
 		}
 		kernels.LSTMGatesForward(g, c, actC, h, cPrev, l.bias.W, B, H,
 			l.RecurrentActivation, l.Activation)
 	}
-	copy(y, l.step(l.h, steps-1, B))
+	copy(y, atStep(l.h, steps-1, B*H))
 }
 
 // Backward adds the parameter gradients for dy = ∂L/∂y (B, H) into their DW and, unless
@@ -146,13 +146,13 @@ func (l *LSTM[T]) Backward(dx, dy []T, B int) {
 
 	transpose(l.uT, l.recurrentKernel.W, H, 4*H)
 	for t := steps - 1; t >= 0; t-- {
-		dg := l.dgates[t*B*4*H : (t+1)*B*4*H]
+		dg := atStep(l.dgates, t, B*4*H)
 		cPrev := l.zero[:B*H]
 		if t > 0 {
-			cPrev = l.step(l.c, t-1, B)
+			cPrev = atStep(l.c, t-1, B*H)
 		}
-		kernels.LSTMGatesBackward(dg, dc, dh, l.gates[t*B*4*H:(t+1)*B*4*H], cPrev,
-			l.step(l.actC, t, B), B, H, l.RecurrentActivation, l.Activation)
+		kernels.LSTMGatesBackward(dg, dc, dh, atStep(l.gates, t, B*4*H), cPrev,
+			atStep(l.actC, t, B*H), B, H, l.RecurrentActivation, l.Activation)
 		if t > 0 {
 			kernels.GemmSerial(false, false, B, H, 4*H, 1, dg, 4*H, l.uT, H, 0, dh, H)
 		}
@@ -178,12 +178,6 @@ func (l *LSTM[T]) Backward(dx, dy []T, B int) {
 // Params lists kernel, recurrent_kernel and bias.
 func (l *LSTM[T]) Params() []*Param[T] {
 	return []*Param[T]{l.kernel, l.recurrentKernel, l.bias}
-}
-
-// step returns step t's (B, H) block of a (T, B, H) buffer.
-func (l *LSTM[T]) step(buf []T, t, B int) []T {
-	n := B * l.Units
-	return buf[t*n : (t+1)*n]
 }
 
 // checkRecurrent validates the configuration of a recurrent layer at Build.
@@ -224,6 +218,11 @@ func checkRecurrentBackward[T Float](op string, B, maxB int, dx, dy []T, wantX, 
 		lenX = wantX
 	}
 	checkRecurrentCall(op, B, maxB, lenX, wantX, len(dy), wantY)
+}
+
+// atStep returns step t's block of n values in a time-major buffer (T, n).
+func atStep[T Float](buf []T, t, n int) []T {
+	return buf[t*n : (t+1)*n]
 }
 
 // transpose sets dst (cols, rows) to src (rows, cols) transposed.
