@@ -110,10 +110,7 @@ func (l *GRU[T]) Build(in Shape, maxB int, rng *rand.Rand) (Shape, error) {
 	} else {
 		l.drh = make([]T, maxB*H)
 	}
-	l.ones = make([]T, n)
-	for i := range l.ones {
-		l.ones[i] = 1
-	}
+	l.ones = ones[T](n)
 	l.uT, l.wT = make([]T, 3*H*H), make([]T, 3*H*F)
 	return Shape{H}, nil
 }

@@ -101,10 +101,7 @@ func (l *LSTM[T]) Build(in Shape, maxB int, rng *rand.Rand) (Shape, error) {
 	l.gates, l.dgates = make([]T, n*4*H), make([]T, n*4*H)
 	l.c, l.actC, l.h = make([]T, n*H), make([]T, n*H), make([]T, n*H)
 	l.zero, l.dh, l.dc = make([]T, maxB*H), make([]T, maxB*H), make([]T, maxB*H)
-	l.ones = make([]T, n)
-	for i := range l.ones {
-		l.ones[i] = 1
-	}
+	l.ones = ones[T](n)
 	l.uT, l.wT = make([]T, 4*H*H), make([]T, 4*H*F)
 	return Shape{H}, nil
 }
@@ -218,6 +215,15 @@ func checkRecurrentBackward[T Float](op string, B, maxB int, dx, dy []T, wantX, 
 		lenX = wantX
 	}
 	checkRecurrentCall(op, B, maxB, lenX, wantX, len(dy), wantY)
+}
+
+// ones returns n ones, the vector whose product with dz sums it over steps and samples.
+func ones[T Float](n int) []T {
+	v := make([]T, n)
+	for i := range v {
+		v[i] = 1
+	}
+	return v
 }
 
 // atStep returns step t's block of n values in a time-major buffer (T, n).
