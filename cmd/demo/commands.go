@@ -104,14 +104,13 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		ds  *train.Dataset
 		err error
 	)
-	for _, f := range []struct{ flag, path string }{{"windows", o.windows},
-		{"val-windows", o.valWindows}, {"init", o.init}} {
-		what := "a CSV file of windows"
-		if f.flag == "init" {
-			what = "a safetensors file of weights"
-		}
+	for _, f := range []struct{ flag, path, what string }{
+		{"windows", o.windows, "a CSV file of windows"},
+		{"val-windows", o.valWindows, "a CSV file of windows"},
+		{"init", o.init, "a safetensors file of weights"},
+	} {
 		if f.path != "" {
-			if err := inputFile(f.flag, f.path, what); err != nil {
+			if err := inputFile(f.flag, f.path, f.what); err != nil {
 				return err
 			}
 		}
