@@ -144,24 +144,8 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 			NoShuffle: o.noShuffle, NoDropout: o.noDropout, Init: o.init, Resume: o.resume,
 			Devices: o.devices}
 		if o.resume {
-			path, meta, err := train.LastCheckpoint(filepath.Join(o.out, "checkpoints"),
-				model, ds.Digest)
-			switch {
-			case err == nil && meta.Batches != "":
-				fmt.Fprintf(stdout, "resuming %s in epoch %d after batch %s from %s\n",
-					model, meta.Epoch, meta.Batches, path)
-			case err == nil:
-				fmt.Fprintf(stdout, "resuming %s after epoch %d from %s\n", model,
-					meta.Epoch, path)
-			case errors.Is(err, train.ErrNoCheckpoint):
-				fmt.Fprintf(stdout, "no %s checkpoint to resume: starting at epoch 1\n",
-					model)
-			case errors.Is(err, train.ErrOtherDataset):
-				return fmt.Errorf("--resume: the %s checkpoints in %s were trained on "+
-					"another dataset (prepared again since?); train without --resume to "+
-					"start over (their checkpoints will be replaced)", model,
-					filepath.Join(o.out, "checkpoints"))
-			default:
+			if err := resumeNote(stdout, filepath.Join(o.out, "checkpoints"), model,
+				ds.Digest); err != nil {
 				return err
 			}
 		}
@@ -190,6 +174,28 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%s: epochs %d to %d in %.1fs, best val_loss %.5f at epoch %d; "+
 			"log %s\n", model, h.First, h.First+len(h.Loss)-1, time.Since(start).Seconds(),
 			h.ValLoss[best], h.First+best, filepath.Join(o.out, model+"-log.csv"))
+	}
+	return nil
+}
+
+// resumeNote says where --resume will continue the model from its checkpoints in dir
+// for the dataset with the given digest, or refuses checkpoints of another dataset.
+func resumeNote(stdout io.Writer, dir, model, digest string) error {
+	path, meta, err := train.LastCheckpoint(dir, model, digest)
+	switch {
+	case err == nil && meta.Batches != "":
+		fmt.Fprintf(stdout, "resuming %s in epoch %d after batch %s from %s\n",
+			model, meta.Epoch, meta.Batches, path)
+	case err == nil:
+		fmt.Fprintf(stdout, "resuming %s after epoch %d from %s\n", model, meta.Epoch, path)
+	case errors.Is(err, train.ErrNoCheckpoint):
+		fmt.Fprintf(stdout, "no %s checkpoint to resume: starting at epoch 1\n", model)
+	case errors.Is(err, train.ErrOtherDataset):
+		return fmt.Errorf("--resume: the %s checkpoints in %s were trained on "+
+			"another dataset (prepared again since?); train without --resume to "+
+			"start over (their checkpoints will be replaced)", model, dir)
+	default:
+		return err
 	}
 	return nil
 }
