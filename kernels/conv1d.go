@@ -53,7 +53,7 @@ func Conv1DForward[T Float](y, x, w, bias []T, B, steps, C, K, S, O int) {
 			len(bias), O))
 	}
 	KC, SC := K*C, S*C
-	f32 := isFloat32[T]() && convSgemm && O >= convSgemmMinO
+	onSgemm := convOnSgemm[T](O)
 	for b := range B {
 		yb := y[b*outT*O:][:outT*O]
 		xb := x[b*steps*C:][:steps*C]
@@ -64,7 +64,7 @@ func Conv1DForward[T Float](y, x, w, bias []T, B, steps, C, K, S, O int) {
 			}
 		}
 		switch {
-		case f32:
+		case onSgemm:
 			sgemm(false, outT, O, KC, 1, any(xb).([]float32), SC, any(w).([]float32), O,
 				1, any(yb).([]float32), O, false)
 		case O == 1:
@@ -105,7 +105,7 @@ func Conv1DBackward[T Float](dx, dW, dBias, dy, x, w []T, B, steps, C, K, S, O i
 		clear(dx)
 	}
 	KC, SC := K*C, S*C
-	f32 := isFloat32[T]() && convSgemm && O >= convSgemmMinO
+	onSgemm := convOnSgemm[T](O)
 	for b := range B {
 		dyb := dy[b*outT*O:][:outT*O]
 		xb := x[b*steps*C:][:steps*C]
@@ -116,7 +116,7 @@ func Conv1DBackward[T Float](dx, dW, dBias, dy, x, w []T, B, steps, C, K, S, O i
 			}
 		}
 		switch {
-		case f32:
+		case onSgemm:
 			sgemm(true, KC, O, outT, 1, any(xb).([]float32), SC, any(dyb).([]float32), O,
 				1, any(dW).([]float32), O, false)
 		case O == 1 && KC >= 8 && isFloat32[T]() && convSgemm:
@@ -133,7 +133,7 @@ func Conv1DBackward[T Float](dx, dW, dBias, dy, x, w []T, B, steps, C, K, S, O i
 	if dx == nil {
 		return
 	}
-	if f32 && O*convPad(KC) <= convWTMax && convPad(KC) <= convRowsMax {
+	if onSgemm && O*convPad(KC) <= convWTMax && convPad(KC) <= convRowsMax {
 		conv1DBackwardXSgemm(any(dx).([]float32), any(dy).([]float32),
 			any(w).([]float32), B, steps, C, outT, KC, SC, O)
 		return
@@ -204,6 +204,12 @@ func conv1DBackwardXSgemm(dx, dy, w []float32, B, steps, C, outT, KC, SC, O int)
 			}
 		}
 	}
+}
+
+// convOnSgemm reports whether a convolution with O outputs runs its products on sgemm:
+// float32, sgemm selected (convSgemm) and O ≥ convSgemmMinO.
+func convOnSgemm[T Float](O int) bool {
+	return isFloat32[T]() && convSgemm && O >= convSgemmMinO
 }
 
 // convPad rounds n up to a multiple of 8.
