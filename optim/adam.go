@@ -67,7 +67,7 @@ type Adam[T Float] struct {
 }
 
 // NewAdam returns an optimizer for tensors shaped like params, with zero moments.
-func NewAdam[T kernels.Float](cfg AdamConfig, params [][]T) *Adam[T] {
+func NewAdam[T Float](cfg AdamConfig, params [][]T) *Adam[T] {
 	a := &Adam[T]{Config: cfg, M: make([][]T, len(params)), V: make([][]T, len(params))}
 	for i, p := range params {
 		a.M[i] = make([]T, len(p))
