@@ -301,6 +301,9 @@ var (
 	slowNote     = 10 * time.Second
 )
 
+// minuteLayout writes the candle times fetch reports, UTC to the minute.
+const minuteLayout = "2006-01-02 15:04"
+
 // runFetch downloads candles with poloniex.Fetch into --out and prints a summary. A new
 // --out is fetched into a temporary directory beside it and renamed into place only
 // when candles came, so that an empty range writes nothing.
@@ -343,7 +346,7 @@ func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		Progress: func(fetched int, through time.Time) {
 			if p.tty {
 				fmt.Fprintf(stderr, "\rfetched %d candles through %s UTC", fetched,
-					through.Format("2006-01-02 15:04"))
+					through.Format(minuteLayout))
 			}
 		}}
 	res, err := poloniex.Fetch(ctx, cfg)
@@ -362,8 +365,8 @@ func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 			kept = o.out + " is as it was"
 		}
 		return fmt.Errorf("fetch: no candles between %s and %s UTC for %s; %s (check "+
-			"--from, --to and --pair)", from.Format("2006-01-02 15:04"),
-			to.Format("2006-01-02 15:04"), o.pair, kept)
+			"--from, --to and --pair)", from.Format(minuteLayout),
+			to.Format(minuteLayout), o.pair, kept)
 	}
 	if !exists {
 		if err := os.Rename(target, o.out); err != nil {
@@ -371,8 +374,8 @@ func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stdout, "fetched %d %s candles (%s to %s UTC): %d added, %d updated, %d "+
-		"already there: %s\n", res.Fetched, o.period, res.First.Format("2006-01-02 15:04"),
-		res.Last.Format("2006-01-02 15:04"), res.Added, res.Updated, res.Existing, o.out)
+		"already there: %s\n", res.Fetched, o.period, res.First.Format(minuteLayout),
+		res.Last.Format(minuteLayout), res.Added, res.Updated, res.Existing, o.out)
 	return nil
 }
 
