@@ -46,17 +46,12 @@ func BenchmarkLargeJob(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			f := LSTMForwardFLOPs(LargeB, LargeT, LargeF, LargeH) +
-				LSTMBackwardFLOPs(LargeB, LargeT, LargeF, LargeH, false)
-			if kind == "gru" {
-				f = GRUForwardFLOPs(LargeB, LargeT, LargeF, LargeH, true) +
-					GRUBackwardFLOPs(LargeB, LargeT, LargeF, LargeH, true, false)
-			}
+			fwd, bwd := LargeFLOPs(kind)
 			b.ReportAllocs()
 			for b.Loop() {
 				lg.Run()
 			}
-			reportGFLOPs(b, f)
+			reportGFLOPs(b, fwd+bwd)
 		})
 	}
 }

@@ -185,6 +185,16 @@ func GRUBackwardFLOPs(B, T, F, H int, resetAfter, dx bool) float64 {
 		GemmFLOPs((T-1)*B, H, 2*H) + GemmFLOPs(H, 2*H, (T-1)*B) + GemmFLOPs(H, H, n)
 }
 
+// LargeFLOPs counts Large.Forward and Large.Backward for kind "lstm" or "gru": the
+// PyTorch form (the GRU's reset gate after the recurrent product), no input gradient.
+func LargeFLOPs(kind string) (fwd, bwd float64) {
+	const B, T, F, H = LargeB, LargeT, LargeF, LargeH
+	if kind == "gru" {
+		return GRUForwardFLOPs(B, T, F, H, true), GRUBackwardFLOPs(B, T, F, H, true, false)
+	}
+	return LSTMForwardFLOPs(B, T, F, H), LSTMBackwardFLOPs(B, T, F, H, false)
+}
+
 // StepFLOPs counts one training step of a tutorial model ("cnn", "lstm", "gru") on a
 // batch of B windows: forward with dropout on, MSE with its gradient, backward without
 // the first layer's input gradient (nn.Sequential.BackwardParams, as Epoch.Step calls it)

@@ -114,7 +114,6 @@ func BenchmarkLargeForward(b *testing.B)  { benchLarge(b, false) }
 func BenchmarkLargeBackward(b *testing.B) { benchLarge(b, true) }
 
 func benchLarge(b *testing.B, backward bool) {
-	const B, T, F, H = LargeB, LargeT, LargeF, LargeH
 	for _, kind := range []string{"lstm", "gru"} {
 		b.Run(kind, func(b *testing.B) {
 			skipUnlessLarge(b)
@@ -122,11 +121,7 @@ func benchLarge(b *testing.B, backward bool) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			fwd, bwd := LSTMForwardFLOPs(B, T, F, H), LSTMBackwardFLOPs(B, T, F, H, false)
-			if kind == "gru" {
-				fwd, bwd = GRUForwardFLOPs(B, T, F, H, true),
-					GRUBackwardFLOPs(B, T, F, H, true, false)
-			}
+			fwd, bwd := LargeFLOPs(kind)
 			if !backward {
 				loop(b, fwd, lg.Forward)
 				return
