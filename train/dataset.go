@@ -126,12 +126,8 @@ func Prepare(s *data.Series, opt PrepareOptions) (*Dataset, error) {
 func scaleWindows(w *data.Windows, sc data.MinMax) *data.Windows {
 	s := &data.Windows{In: w.In, Out: w.Out, X: make([]float64, len(w.X)),
 		Y: make([]float64, len(w.Y)), Start: append([]int(nil), w.Start...)}
-	for i, v := range w.X {
-		s.X[i] = sc.Scale(v)
-	}
-	for i, v := range w.Y {
-		s.Y[i] = sc.Scale(v)
-	}
+	sc.ScaleTo(s.X, w.X)
+	sc.ScaleTo(s.Y, w.Y)
 	return s
 }
 
