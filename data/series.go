@@ -41,9 +41,10 @@ type Options struct {
 	// without trades.
 	Fill string
 
-	// DropBad drops bad rows (unparseable, missing close, high < low, close outside
-	// [low, high], a price <= 0 or outside [MinPrice, MaxPrice]) and counts them by
-	// reason, instead of failing. Rows at irregular times are not bad: see Report.Irregular.
+	// DropBad drops bad rows (unparseable, missing close, high < low, close or open
+	// outside [low, high], a price <= 0 or outside [MinPrice, MaxPrice], a negative
+	// volume) and counts them by reason, instead of failing. Rows at irregular times are
+	// not bad: see Report.Irregular.
 	DropBad bool
 }
 
