@@ -126,10 +126,7 @@ func (l *GRU[T]) Forward(y, x []T, B int) {
 		0, l.gates, 3*H)
 
 	for t := range steps {
-		hPrev := l.zero[:B*H]
-		if t > 0 {
-			hPrev = atStep(l.h, t-1, B*H)
-		}
+		hPrev := prevStep(l.h, l.zero, t, B*H)
 		if l.ResetAfter {
 			l.forwardAfter(t, hPrev, B)
 		} else {
@@ -178,10 +175,7 @@ func (l *GRU[T]) Backward(dx, dy []T, B int) {
 	transpose(l.uT, l.recurrentKernel.W, H, 3*H)
 
 	for t := steps - 1; t >= 0; t-- {
-		hPrev := l.zero[:B*H]
-		if t > 0 {
-			hPrev = atStep(l.h, t-1, B*H)
-		}
+		hPrev := prevStep(l.h, l.zero, t, B*H)
 		if l.ResetAfter {
 			l.backwardAfter(t, hPrev, B)
 		} else {

@@ -120,9 +120,8 @@ func (l *LSTM[T]) Forward(y, x []T, B int) {
 	for t := range steps {
 		g := atStep(l.gates, t, B*4*H)
 		c, actC, h := atStep(l.c, t, B*H), atStep(l.actC, t, B*H), atStep(l.h, t, B*H)
-		cPrev := l.zero[:B*H]
+		cPrev := prevStep(l.c, l.zero, t, B*H)
 		if t > 0 {
-			cPrev = atStep(l.c, t-1, B*H)
 			hPrev := atStep(l.h, t-1, B*H)
 			kernels.GemmSerial(false, false, B, 4*H, H, 1, hPrev, H, U, 4*H, 1, g, 4*H)
 		}
@@ -144,10 +143,7 @@ func (l *LSTM[T]) Backward(dx, dy []T, B int) {
 	transpose(l.uT, l.recurrentKernel.W, H, 4*H)
 	for t := steps - 1; t >= 0; t-- {
 		dg := atStep(l.dgates, t, B*4*H)
-		cPrev := l.zero[:B*H]
-		if t > 0 {
-			cPrev = atStep(l.c, t-1, B*H)
-		}
+		cPrev := prevStep(l.c, l.zero, t, B*H)
 		kernels.LSTMGatesBackward(dg, dc, dh, atStep(l.gates, t, B*4*H), cPrev,
 			atStep(l.actC, t, B*H), B, H, l.RecurrentActivation, l.Activation)
 		if t > 0 {
@@ -229,6 +225,15 @@ func ones[T Float](n int) []T {
 // atStep returns step t's block of n values in a time-major buffer (T, n).
 func atStep[T Float](buf []T, t, n int) []T {
 	return buf[t*n : (t+1)*n]
+}
+
+// prevStep returns step t-1's block of n values in a time-major buffer (T, n), or the
+// first n values of zero, the initial state, at t = 0.
+func prevStep[T Float](buf, zero []T, t, n int) []T {
+	if t == 0 {
+		return zero[:n]
+	}
+	return atStep(buf, t-1, n)
 }
 
 // transpose sets dst (cols, rows) to src (rows, cols) transposed.
