@@ -64,7 +64,7 @@ func (d *Dense[T]) Forward(y, x []T, B int) {
 	xs, a := d.x[:B*I], d.a[:B*O]
 	copy(xs, x)
 
-	for b := 0; b < B; b++ {
+	for b := range B {
 		copy(a[b*O:][:O], d.bias.W)
 	}
 	kernels.Gemm(false, false, B, O, I, 1, xs, I, d.kernel.W, O, 1, a, O)
@@ -89,7 +89,7 @@ func (d *Dense[T]) Backward(dx, dy []T, B int) {
 	}
 
 	kernels.Gemm(true, false, I, O, B, 1, d.x[:B*I], I, dz, O, 1, d.kernel.DW, O)
-	for b := 0; b < B; b++ {
+	for b := range B {
 		for o, g := range dz[b*O : (b+1)*O] {
 			d.bias.DW[o] += g
 		}
