@@ -231,11 +231,12 @@ type trainer[T nn.Float] struct {
 	step0    int           // Adam's step count when this call began
 }
 
-func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
-	*History, error) {
+// newTrainer builds cfg.Model for ds, with Adam over its weights, and the trainer that
+// runs it; nothing is read or written yet.
+func newTrainer[T nn.Float](ds *Dataset, cfg Config) (*trainer[T], error) {
 	// A batch larger than the training set would only size buffers for samples that
 	// never come.
-	N, In, Out := ds.Train.Len(), ds.In, ds.Out
+	N := ds.Train.Len()
 	B := min(cfg.Batch, N)
 	m, err := newModel[T](cfg.Model, cfg.Convention, ds, B, cfg.Seed)
 	if err != nil {
@@ -249,9 +250,6 @@ func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(E
 			}
 		}
 	}
-	if ctx.Err() != nil {
-		return nil, fmt.Errorf("%s: %w before training began", cfg.Model, ErrInterrupted)
-	}
 	params := m.Params()
 	ws := make([][]T, len(params))
 	for i, p := range params {
@@ -259,13 +257,24 @@ func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(E
 	}
 	adam := optim.DefaultAdam()
 	adam.Form = cfg.AdamForm
-	tr := &trainer[T]{cfg: cfg, ds: ds, m: m, opt: optim.NewAdam(adam, ws), B: B,
+	return &trainer[T]{cfg: cfg, ds: ds, m: m, opt: optim.NewAdam(adam, ws), B: B,
 		dev:     deviceFor[T](cfg.Devices),
 		batches: (N + B - 1) / B, ckptDir: filepath.Join(cfg.OutDir, "checkpoints"),
 		logPath: filepath.Join(cfg.OutDir, cfg.Model+"-log.csv"), lastGood: "none",
 		meta: CheckpointMeta{Model: cfg.Model, Seed: cfg.Seed, Dataset: ds.Digest,
 			Convention: cfg.Convention, AdamForm: cfg.AdamForm.String(), Batch: cfg.Batch,
-			Shuffle: !cfg.NoShuffle, Dropout: !cfg.NoDropout}}
+			Shuffle: !cfg.NoShuffle, Dropout: !cfg.NoDropout}}, nil
+}
+
+func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
+	*History, error) {
+	tr, err := newTrainer[T](ds, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%s: %w before training began", cfg.Model, ErrInterrupted)
+	}
 	if err := os.MkdirAll(tr.ckptDir, 0o755); err != nil {
 		return nil, fmt.Errorf("%s: cannot create the checkpoint directory (%w): the "+
 			"output directory must be writable", cfg.Model, err)
@@ -276,9 +285,9 @@ func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(E
 	}
 	tr.step0 = tr.opt.Step
 
-	// From here the session holds the weights and Adam's moments; m and tr.opt get them
-	// back (Pull) before every checkpoint.
-	tr.sess, err = tr.dev.Open(m)
+	// From here the session holds the weights and Adam's moments; tr.m and tr.opt get
+	// them back (Pull) before every checkpoint.
+	tr.sess, err = tr.dev.Open(tr.m)
 	if err != nil {
 		return nil, fmt.Errorf("%s: placing the model on %s: %w", cfg.Model, tr.dev.Name(), err)
 	}
@@ -287,6 +296,7 @@ func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(E
 		return nil, fmt.Errorf("%s: %s: %w", cfg.Model, tr.dev.Name(), err)
 	}
 
+	N, In, Out, B := ds.Train.Len(), ds.In, ds.Out, tr.B
 	xb := make([]T, B*In)  // (B, In)
 	yb := make([]T, B*Out) // (B, Out)
 	order := make([]int, N)
