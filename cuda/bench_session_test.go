@@ -79,24 +79,7 @@ func benchLargeGRU(b *testing.B, B, T, F, H int) {
 		b.Fatal(err)
 	}
 	defer g.Free()
-	G := 3 * H
-	x, w := benchBuf(b, randn[float32](rng, B*T*F, 1)), benchBuf(b, randn[float32](rng, F*G, 0.05))
-	u, bias := benchBuf(b, randn[float32](rng, H*G, 0.05)), benchBuf(b, make([]float32, 2*G))
-	h, dy := benchBuf(b, make([]float32, B*T*H)), benchBuf(b, randn[float32](rng, B*T*H, 1))
-	dx, dw := benchBuf(b, make([]float32, B*T*F)), benchBuf(b, make([]float32, F*G))
-	du, db := benchBuf(b, make([]float32, H*G)), benchBuf(b, make([]float32, 2*G))
-	b.ResetTimer()
-	for range b.N {
-		if err := g.Forward(h, x, w, u, bias, B); err != nil {
-			b.Fatal(err)
-		}
-		if err := g.Backward(dx, dw, du, db, dy, x, w, u, B); err != nil {
-			b.Fatal(err)
-		}
-	}
-	benchSync(b)
-	b.ReportMetric(float64(T*b.N)/b.Elapsed().Seconds(), "steps/s")
-	b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
+	benchRNN(b, g, rng, rnnShape{B, T, F, H, 3 * H, 2 * 3 * H}, 0.05, 0.05)
 }
 
 // BenchmarkGemm4096 is the 4096³ float32 product torch_cuda_epoch.py times with

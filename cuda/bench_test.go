@@ -85,12 +85,27 @@ func benchLSTM(b *testing.B, B, T, F, H int, loop Loop) {
 	}
 	defer l.Free()
 	l.Loop = loop
-	G := 4 * H
-	x, w := benchBuf(b, randn[float32](rng, B*T*F, 1)), benchBuf(b, randn[float32](rng, F*G, 0.5))
-	u, bias := benchBuf(b, randn[float32](rng, H*G, 0.3)), benchBuf(b, make([]float32, G))
+	benchRNN(b, l, rng, rnnShape{B, T, F, H, 4 * H, 4 * H}, 0.5, 0.3)
+}
+
+// rnnLayer is what LSTM and GRU share, for benchRNN.
+type rnnLayer interface {
+	Forward(h, x, w, u, bias *Buffer[float32], B int) error
+	Backward(dx, dw, du, dbias, dy, x, w, u *Buffer[float32], B int) error
+}
+
+// rnnShape gives a recurrent layer's sizes: G gate columns, and nBias bias values.
+type rnnShape struct{ B, T, F, H, G, nBias int }
+
+// benchRNN times one Forward and Backward of l on random inputs, its kernel and
+// recurrent kernel drawn with standard deviations wStd and uStd.
+func benchRNN(b *testing.B, l rnnLayer, rng *rand.Rand, sh rnnShape, wStd, uStd float64) {
+	B, T, F, H, G := sh.B, sh.T, sh.F, sh.H, sh.G
+	x, w := benchBuf(b, randn[float32](rng, B*T*F, 1)), benchBuf(b, randn[float32](rng, F*G, wStd))
+	u, bias := benchBuf(b, randn[float32](rng, H*G, uStd)), benchBuf(b, make([]float32, sh.nBias))
 	h, dy := benchBuf(b, make([]float32, B*T*H)), benchBuf(b, randn[float32](rng, B*T*H, 1))
 	dx, dw := benchBuf(b, make([]float32, B*T*F)), benchBuf(b, make([]float32, F*G))
-	du, db := benchBuf(b, make([]float32, H*G)), benchBuf(b, make([]float32, G))
+	du, db := benchBuf(b, make([]float32, H*G)), benchBuf(b, make([]float32, sh.nBias))
 	b.ResetTimer()
 	for range b.N {
 		if err := l.Forward(h, x, w, u, bias, B); err != nil {
@@ -113,23 +128,7 @@ func BenchmarkGRU(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer g.Free()
-	G := 3 * H
-	x, w := benchBuf(b, randn[float32](rng, B*T*F, 1)), benchBuf(b, randn[float32](rng, F*G, 0.5))
-	u, bias := benchBuf(b, randn[float32](rng, H*G, 0.3)), benchBuf(b, make([]float32, G))
-	h, dy := benchBuf(b, make([]float32, B*T*H)), benchBuf(b, randn[float32](rng, B*T*H, 1))
-	dx, dw := benchBuf(b, make([]float32, B*T*F)), benchBuf(b, make([]float32, F*G))
-	du, db := benchBuf(b, make([]float32, H*G)), benchBuf(b, make([]float32, G))
-	b.ResetTimer()
-	for range b.N {
-		if err := g.Forward(h, x, w, u, bias, B); err != nil {
-			b.Fatal(err)
-		}
-		if err := g.Backward(dx, dw, du, db, dy, x, w, u, B); err != nil {
-			b.Fatal(err)
-		}
-	}
-	benchSync(b)
-	b.ReportMetric(float64(T*b.N)/b.Elapsed().Seconds(), "steps/s")
+	benchRNN(b, g, rng, rnnShape{B, T, F, H, 3 * H, 3 * H}, 0.5, 0.3)
 }
 
 func benchBuf(b *testing.B, x []float32) *Buffer[float32] {
