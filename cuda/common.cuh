@@ -37,3 +37,14 @@ __device__ __forceinline__ T actd(int a, T y, T alpha) {
     }
     return T(1);
 }
+
+// stage copies g[0:n) into the block's shared memory sh and returns sh when persist is
+// set (the recurrent weights of a persistent RNN, kept on chip for all T steps), or g
+// itself, read through the cache, when not.
+template <typename T>
+__device__ const T* stage(T* sh, const T* g, int n, int persist) {
+    if (!persist) return g;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) sh[i] = g[i];
+    __syncthreads();
+    return sh;
+}

@@ -15,14 +15,6 @@
 // runs all T steps; persist stages U in shared memory for the whole sequence.
 #include "common.cuh"
 
-template <typename T>
-__device__ const T* stage(T* sh, const T* g, int n, int persist) {
-    if (!persist) return g;
-    for (int i = threadIdx.x; i < n; i += blockDim.x) sh[i] = g[i];
-    __syncthreads();
-    return sh;
-}
-
 // Shared memory: hs[H], rh[H], then U when persist. bRec may be null (reset before).
 template <typename T>
 __device__ void gru_fwd(T* h, T* hprev, T* gates, T* q, const T* xw, const T* U,

@@ -12,14 +12,6 @@
 // c and h_{t-1}.
 #include "common.cuh"
 
-template <typename T>
-__device__ const T* stage(T* sh, const T* g, int n, int persist) {
-    if (!persist) return g;
-    for (int i = threadIdx.x; i < n; i += blockDim.x) sh[i] = g[i];
-    __syncthreads();
-    return sh;
-}
-
 // Shared memory: hs[H], gs[4H], then U when persist.
 template <typename T>
 __device__ void lstm_fwd(T* h, T* c, T* hprev, T* gates, const T* xw, const T* U, int B,

@@ -5,4 +5,4 @@
 package emu
 
 // sourcesSHA256 is the hash of the kernel sources this package was generated against.
-const sourcesSHA256 = "d2a0533f07bc424f79d5231088b14a289d1dd829a56a122f0aa88da686d98627"
+const sourcesSHA256 = "101a532ff02c0e5601bc883126ee09c22a8e9b28ecacbdceb3d83b484392ffff"
