@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -71,20 +72,23 @@ type command struct {
 	run           func(ctx context.Context, o *options, stdout, stderr io.Writer) error
 }
 
+// The flags each command takes, by name; flags defines each name once, so that a flag two
+// commands share means the same in both, with the same default and the same checks.
 var (
 	prepareFlags = []string{"data", "fill", "drop-bad", "columns", "out", "stride",
 		"scale-on-whole"}
-	trainFlags = []string{"out", "model", "epochs", "seed", "batch", "device", "resume",
-		"init", "no-shuffle", "no-dropout", "dtype", "windows", "val-windows", "convention",
-		"adam-form"}
+	// fitFlags say how each model trains; run passes them to its train step.
+	fitFlags = []string{"model", "epochs", "seed", "batch", "device", "no-shuffle",
+		"no-dropout", "dtype"}
+	trainFlags = slices.Concat([]string{"out"}, fitFlags, []string{"resume", "init",
+		"windows", "val-windows", "convention", "adam-form"})
 	evaluateFlags = []string{"out", "model", "batch"}
+	runFlags      = slices.Concat(prepareFlags, fitFlags)
 )
 
 var commands = []*command{
 	{name: "run", summary: "prepare, train and evaluate, one after the other",
-		flagNames: []string{"data", "fill", "drop-bad", "columns", "out", "model", "epochs",
-			"seed", "stride", "scale-on-whole", "batch", "device"},
-		run: runAll},
+		flagNames: runFlags, run: runAll},
 	{name: "prepare", summary: "read the candles, cut and scale the windows into " +
 		"<out>/dataset.safetensors", flagNames: prepareFlags, run: runPrepare},
 	{name: "train", summary: "train the models on <out>/dataset.safetensors: " +

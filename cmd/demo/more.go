@@ -22,9 +22,10 @@ import (
 	"github.com/seqnn/seqnn/train"
 )
 
-// moreFlags defines the flags of train's comparison options, predict and fetch. Where a
-// name means something else for one command (--out is fetch's output file, --dtype
-// defaults to the weights' for predict), the definition depends on c.
+// moreFlags defines the flags of train's comparison options (run takes --no-shuffle,
+// --no-dropout and --dtype too), predict and fetch. Where a name means something else
+// for one command (--out is fetch's output file, --dtype defaults to the weights' for
+// predict), the definition depends on c.
 func (c *command) moreFlags(o *options, fs *flag.FlagSet) map[string]func() {
 	o.cmd = c.name
 	defs := map[string]func(){
