@@ -35,6 +35,7 @@ type options struct {
 	epochs       int
 	seed         uint64
 	seedErr      error // why --seed's text is not a seed, reported by check
+	switchErr    error // the first bad value given to a switch, reported by check
 	stride       int
 	scaleOnWhole bool
 	batch        int
@@ -134,7 +135,7 @@ func (c *command) flags() (*options, *flag.FlagSet) {
 				"them with the previous close; empty keeps them (windows never span a gap)")
 		},
 		"drop-bad": func() {
-			fs.BoolVar(&o.dropBad, "drop-bad", false, "drop bad rows of --data and count them "+
+			o.switchVar(fs, &o.dropBad, "drop-bad", "drop bad rows of --data and count them "+
 				"instead of failing")
 		},
 		"columns": func() {
@@ -163,7 +164,7 @@ func (c *command) flags() (*options, *flag.FlagSet) {
 				"starts; 272 = 256 in + 16 out makes non-overlapping windows, as the tutorial")
 		},
 		"scale-on-whole": func() {
-			fs.BoolVar(&o.scaleOnWhole, "scale-on-whole", false, "fit the min-max scaler on "+
+			o.switchVar(fs, &o.scaleOnWhole, "scale-on-whole", "fit the min-max scaler on "+
 				"the whole series, as the tutorial did, instead of on the training windows "+
 				"only, which keeps the validation period out of training")
 		},
@@ -209,8 +210,47 @@ func (f *seedFlag) Set(s string) error {
 	return nil
 }
 
+// switchFlag is a flag that is on or off, as flag's bool (--no-shuffle alone, or
+// --no-shuffle=true or =false), whose bad values check reports with the fix, where flag's
+// own message ends in "parse error".
+type switchFlag struct {
+	on   *bool
+	name string
+	bad  *error // the options' switchErr
+}
+
+// switchVar defines the switch --name over *on, off by default.
+func (o *options) switchVar(fs *flag.FlagSet, on *bool, name, usage string) {
+	fs.Var(&switchFlag{on: on, name: name, bad: &o.switchErr}, name, usage)
+}
+
+func (f *switchFlag) IsBoolFlag() bool { return true }
+
+func (f *switchFlag) String() string {
+	if f == nil || f.on == nil {
+		return "false"
+	}
+	return strconv.FormatBool(*f.on)
+}
+
+func (f *switchFlag) Set(s string) error {
+	on, err := strconv.ParseBool(s)
+	if err != nil {
+		if *f.bad == nil {
+			*f.bad = fmt.Errorf("--%s=%q: a switch takes no value; give --%s alone to "+
+				"turn it on, or --%s=false to leave it off", f.name, s, f.name, f.name)
+		}
+		return nil
+	}
+	*f.on = on
+	return nil
+}
+
 // check validates the flags the command took.
 func (o *options) check(fs *flag.FlagSet) error {
+	if o.switchErr != nil {
+		return o.switchErr
+	}
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
 		if err != nil {

@@ -30,7 +30,7 @@ func (c *command) moreFlags(o *options, fs *flag.FlagSet) map[string]func() {
 	o.cmd = c.name
 	defs := map[string]func(){
 		"resume": func() {
-			fs.BoolVar(&o.resume, "resume", false, "continue each model from its last "+
+			o.switchVar(fs, &o.resume, "resume", "continue each model from its last "+
 				"checkpoint in <out>/checkpoints (weights, Adam's state, epoch, and the batch "+
 				"of an interrupted epoch) up to --epochs, appending to its log; a model "+
 				"without a checkpoint starts from epoch 1. The other flags must be those it "+
@@ -43,11 +43,11 @@ func (c *command) moreFlags(o *options, fs *flag.FlagSet) map[string]func() {
 				"one --model only")
 		},
 		"no-shuffle": func() {
-			fs.BoolVar(&o.noShuffle, "no-shuffle", false, "visit the training windows in "+
+			o.switchVar(fs, &o.noShuffle, "no-shuffle", "visit the training windows in "+
 				"their order every epoch")
 		},
 		"no-dropout": func() {
-			fs.BoolVar(&o.noDropout, "no-dropout", false, "train with the Dropout layers "+
+			o.switchVar(fs, &o.noDropout, "no-dropout", "train with the Dropout layers "+
 				"off")
 		},
 		"dtype": func() {
