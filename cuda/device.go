@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/seqnn/seqnn/cuda/internal/core"
 	"gorgonia.org/cu"
 )
 
@@ -29,12 +30,14 @@ type Device struct {
 	mu      sync.Mutex // guards closed
 	closed  bool
 	done    chan struct{}
+	props   core.Props // set by the worker before Open returns, read-only after
 
 	// Owned by the worker goroutine.
 	ctx    cu.CUContext
 	mods   []cu.Module
 	fns    map[string]cu.Function
-	stream cu.Stream // the zero Stream is the context's default (null) stream
+	optin  map[string]int // dynamic shared memory each kernel was allowed above 48 KiB
+	stream cu.Stream      // the zero Stream is the context's default (null) stream
 }
 
 // Open creates a context on GPU ordinal, loads every PTX module and resolves every
@@ -43,7 +46,7 @@ type Device struct {
 // regenerate the PTX with an older nvcc).
 func Open(ordinal int) (*Device, error) {
 	d := &Device{ordinal: ordinal, work: make(chan func()), done: make(chan struct{}),
-		fns: map[string]cu.Function{}}
+		fns: map[string]cu.Function{}, optin: map[string]int{}}
 	started := make(chan error)
 	go d.loop(started)
 	if err := <-started; err != nil {
@@ -86,6 +89,9 @@ func (d *Device) init() error {
 	if d.name, err = dev.Name(); err != nil {
 		return fmt.Errorf("cuda: device %d name: %w", d.ordinal, err)
 	}
+	if d.props, err = queryProps(dev); err != nil {
+		return fmt.Errorf("cuda: %s: %w", d.name, err)
+	}
 	if d.ctx, err = dev.MakeContext(cu.SchedAuto); err != nil {
 		return fmt.Errorf("cuda: creating a context on %s: %w", d.name, err)
 	}
@@ -121,6 +127,20 @@ func (d *Device) loadModules() error {
 	return nil
 }
 
+// queryProps reads the figures the launchers size their launches by. A driver that does
+// not know the opt-in attribute (older than CUDA 9) leaves MaxShared at 48 KiB.
+func queryProps(dev cu.Device) (core.Props, error) {
+	sms, err := dev.Attribute(cu.MultiprocessorCount)
+	if err != nil {
+		return core.Props{}, fmt.Errorf("multiprocessor count: %w", err)
+	}
+	p := core.Props{SMs: sms, MaxShared: core.DefaultShared}
+	if optin, err := dev.Attribute(attrMaxSharedOptin); err == nil {
+		p.MaxShared = max(optin, core.DefaultShared)
+	}
+	return p, nil
+}
+
 // ptxEntries lists the kernel names declared with ".entry NAME(" in a PTX file.
 func ptxEntries(src string) []string {
 	var names []string
@@ -151,6 +171,13 @@ func (d *Device) teardown() {
 
 // Name is the device's marketing name, e.g. "NVIDIA H200".
 func (d *Device) Name() string { return d.name }
+
+// SMs is the device's multiprocessor count (132 on an H100/H200 SXM).
+func (d *Device) SMs() int { return d.props.SMs }
+
+// MaxShared is the dynamic shared memory in bytes one block may use once its kernel opts
+// in (227 KiB on an H100/H200), which Launch does for launches above 48 KiB.
+func (d *Device) MaxShared() int { return d.props.MaxShared }
 
 // do runs f on the worker thread and returns its error.
 func (d *Device) do(f func() error) error {

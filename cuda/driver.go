@@ -14,6 +14,8 @@ import (
 // driver API, each run on the device's worker thread.
 type drv Device
 
+var _ core.Driver = (*drv)(nil)
+
 // driver is d as the launchers in package core take it.
 func (d *Device) driver() core.Driver { return (*drv)(d) }
 
@@ -71,8 +73,12 @@ func (r *drv) CopyOut(dst unsafe.Pointer, p uint64, bytes int64) error {
 	})
 }
 
+// Props implements core.Driver with the figures queried at Open.
+func (r *drv) Props() core.Props { return r.dev().props }
+
 // Launch passes each 8-byte slot by address, as cuLaunchKernel takes its parameters; the
-// kernel reads the low bytes it declares (little-endian).
+// kernel reads the low bytes it declares (little-endian). A launch with more than 48 KiB
+// of dynamic shared memory first opts its kernel in (optin.go), once per kernel.
 func (r *drv) Launch(name string, gx, gy, bx, by, smem int, args []uint64) error {
 	d := r.dev()
 	params := make([]unsafe.Pointer, len(args))
@@ -83,6 +89,15 @@ func (r *drv) Launch(name string, gx, gy, bx, by, smem int, args []uint64) error
 		fn, ok := d.fns[name]
 		if !ok {
 			return fmt.Errorf("cuda: kernel %s is not in the loaded PTX (run go generate)", name)
+		}
+		if smem > d.props.MaxShared {
+			return fmt.Errorf("cuda: launching %s with %d bytes of dynamic shared memory: "+
+				"%s allows at most %d a block", name, smem, d.name, d.props.MaxShared)
+		}
+		if smem > core.DefaultShared {
+			if err := d.optIn(name, fn, smem); err != nil {
+				return err
+			}
 		}
 		if err := fn.Launch(gx, gy, 1, bx, by, 1, smem, d.stream, params); err != nil {
 			return fmt.Errorf("cuda: launching %s: %w", name, err)

@@ -24,10 +24,25 @@ type Driver interface {
 	// that work is returned here.
 	CopyOut(dst unsafe.Pointer, p uint64, bytes int64) error
 	// Launch queues the kernel entry point name on a gx×gy grid of bx×by blocks with
-	// smem bytes of dynamic shared memory. Each argument travels in an 8-byte slot:
+	// smem bytes of dynamic shared memory, up to Props().MaxShared; above DefaultShared
+	// the driver opts the kernel in first. Each argument travels in an 8-byte slot:
 	// integers sign-extended, float32 in the low 32 bits (little-endian).
 	Launch(name string, gx, gy, bx, by, smem int, args []uint64) error
+	// Props reports the device's figures that launch shapes depend on; they are fixed
+	// when the driver opens and cost nothing to read.
+	Props() Props
 }
+
+// Props are the figures of a device that the launchers size their launches by.
+type Props struct {
+	SMs       int // streaming multiprocessors (132 on an H100/H200 SXM)
+	MaxShared int // dynamic shared memory in bytes one block may use after opting in
+}
+
+// DefaultShared is the dynamic shared memory a block may use without opting in with
+// cuFuncSetAttribute, on every GPU since compute capability 3.0; a device that cannot opt
+// in reports it as its MaxShared.
+const DefaultShared = 48 << 10
 
 // cfg is a launch shape: a 1-D or 2-D grid of blocks and dynamic shared memory in bytes.
 type cfg struct {

@@ -11,7 +11,8 @@ type Loop int
 
 const (
 	// LoopAuto is LoopPersistent when U fits in shared memory beside the step's state
-	// (48 KiB; see LSTM and GRU for the limits on H), and LoopStep otherwise.
+	// (the driver's Props().MaxShared, 227 KiB on an H100/H200; see LSTM and GRU for the
+	// limits on H), and LoopStep otherwise.
 	LoopAuto Loop = iota
 	// LoopPersistent: one block per batch row runs all T steps in one launch, with U staged
 	// in shared memory for the whole sequence; falls back to LoopBlock when U does not fit.
@@ -24,26 +25,21 @@ const (
 )
 
 // plan resolves a Loop for a kernel whose block keeps `state` elements of step state
-// beside U (H, G); it returns the loop and the dynamic shared memory of the block form.
-func plan[T Float](l Loop, state, H, G int) (Loop, int, bool) {
-	smem, fits := sharedPlan[T](state, H, G, true)
+// beside U (H, G) on d; it returns the loop and the dynamic shared memory of the block
+// form. U stays persistent when it fits in d.Props().MaxShared, the opt-in limit, which
+// the driver's Launch unlocks for launches above DefaultShared.
+func plan[T Float](d Driver, l Loop, state, H, G int) (Loop, int, bool) {
+	limit := d.Props().MaxShared
+	smem, fits := sharedPlan[T](limit, state, H, G, true)
 	switch {
 	case l == LoopStep || (l == LoopAuto && !fits):
 		return LoopStep, 0, false
 	case l == LoopBlock || !fits:
-		smem, _ = sharedPlan[T](state, H, G, false)
+		smem, _ = sharedPlan[T](limit, state, H, G, false)
 		return LoopBlock, smem, false
 	}
 	return LoopPersistent, smem, true
 }
-
-// maxShared is the dynamic shared memory a block may use without opting in with
-// cuFuncSetAttribute.
-//
-// TODO(gorgonia.org/cu v0.9.6 does not wrap cuFuncSetAttribute): opting in to the
-// 227 KiB an H100/H200 block may use would keep U persistent up to H ≈ 118 (float32 LSTM)
-// and H ≈ 83 (float64 LSTM) instead of 54 and 38, covering the H ≤ 64 of the issue.
-const maxShared = 48 << 10
 
 // rnnBlock is the block size of a time-loop kernel whose widest phase has n work items.
 // At most 512 threads: ptxas gives gru_fwd_f64 62 registers for sm_90, and 1024 threads
@@ -52,11 +48,11 @@ func rnnBlock(n int) int { return min(512, (n+31)/32*32) }
 
 // sharedPlan returns the dynamic shared memory of a time-loop kernel with `state`
 // elements of per-step state and a G-column recurrent kernel of H rows, and whether the
-// kernel fits beside it (the persistent form).
-func sharedPlan[T Float](state, H, G int, allow bool) (bytes int, persist bool) {
+// kernel fits beside it within limit bytes (the persistent form).
+func sharedPlan[T Float](limit, state, H, G int, allow bool) (bytes int, persist bool) {
 	base := int64(state) * sizeOf[T]()
 	full := base + int64(H*G)*sizeOf[T]()
-	if allow && full <= maxShared {
+	if allow && full <= int64(limit) {
 		return int(full), true
 	}
 	return int(base), false
@@ -71,7 +67,8 @@ func sharedPlan[T Float](state, H, G int, allow bool) (bytes int, persist bool) 
 // with ra = RecAct (Keras 2.1.1 default hard_sigmoid = clip(0.2x+0.5, 0, 1)) and act = Act
 // (tanh). Forward is one product for x·W + b and then the time loop, run as Loop says:
 // by default one launch for all T steps with U kept in shared memory when it fits
-// (float32 with H ≤ 54, float64 with H ≤ 38), else one fused launch per step. Backward
+// (227 KiB on an H100/H200: float32 with H ≤ 119, float64 with H ≤ 84; 48 KiB where the
+// device cannot opt in: 54 and 38), else one fused launch per step. Backward
 // runs the time loop the same way, then products for the weight gradients.
 // Buffers are sized once for MaxB; nothing is allocated per call.
 type LSTM[T Float] struct {
@@ -83,6 +80,7 @@ type LSTM[T Float] struct {
 	gates            *Buffer[T] // (B, T, 4H) i, f, g, o after their activations
 	c, hprev         *Buffer[T] // (B, T, H) cell state c_t and h_{t-1}
 	dc               *Buffer[T] // (B, H) ∂L/∂c carried between LoopStep launches
+	dhrec            *Buffer[T] // (B, H) dz_{t+1}·Uᵀ, LoopStep's recurrent gradient
 	usedFwd, usedBwd Loop       // the loops the last Forward and Backward ran
 }
 
@@ -95,7 +93,7 @@ func NewLSTM[T Float](d Driver, F, H, T_, maxB int) (*LSTM[T], error) {
 		p **Buffer[T]
 		n int
 	}{{&l.xw, 4 * H * T_}, {&l.gates, 4 * H * T_}, {&l.c, H * T_}, {&l.hprev, H * T_},
-		{&l.dc, H}}
+		{&l.dc, H}, {&l.dhrec, H}}
 	for _, b := range bufs {
 		var err error
 		if *b.p, err = NewBuffer[T](d, maxB*b.n); err != nil {
@@ -108,7 +106,7 @@ func NewLSTM[T Float](d Driver, F, H, T_, maxB int) (*LSTM[T], error) {
 
 // Free releases the caches; safe to call twice.
 func (l *LSTM[T]) Free() {
-	for _, b := range []*Buffer[T]{l.xw, l.gates, l.c, l.hprev, l.dc} {
+	for _, b := range []*Buffer[T]{l.xw, l.gates, l.c, l.hprev, l.dc, l.dhrec} {
 		b.Free()
 	}
 }
@@ -135,13 +133,21 @@ func (l *LSTM[T]) Forward(h, x, w, u, bias *Buffer[T], B int) error {
 	if err := Gemm(l.d, false, false, rows, G, F, 1, x, F, w, G, 1, l.xw, G); err != nil {
 		return err
 	}
-	loop, smem, persist := plan[T](l.Loop, H+G, H, G)
+	loop, smem, persist := plan[T](l.d, l.Loop, H+G, H, G)
 	l.usedFwd = loop
 	if loop == LoopStep {
+		// Per step, xw_t += h_{t-1}·U as a product into row t of xw, then the cell.
+		TH, TG := l.T*H, l.T*G
 		for t := 0; t < l.T; t++ {
-			err := launch(l.d, "lstm_step_fwd"+suffix[T](), linear(B*H), h.ptr, l.c.ptr,
-				l.hprev.ptr, l.gates.ptr, l.xw.ptr, u.ptr, B, l.T, H, t, int(l.RecAct),
-				int(l.Act))
+			if t > 0 {
+				err := gemmAt(l.d, false, false, B, G, H, 1, h, (t-1)*H, TH, u, 0, G, 1, l.xw,
+					t*G, TG)
+				if err != nil {
+					return err
+				}
+			}
+			err := launch(l.d, "lstm_cell_fwd"+suffix[T](), linear(B*H), h.ptr, l.c.ptr,
+				l.hprev.ptr, l.gates.ptr, l.xw.ptr, B, l.T, H, t, int(l.RecAct), int(l.Act))
 			if err != nil {
 				return err
 			}
@@ -163,13 +169,22 @@ func (l *LSTM[T]) Backward(dx, dw, du, dbias, dy, x, w, u *Buffer[T], B int) err
 	F, H, G, rows := l.F, l.H, 4*l.H, B*l.T
 	need("LSTM.Backward", "dy", dy, rows*H)
 	need("LSTM.Backward", "u", u, H*G)
-	loop, smem, persist := plan[T](l.Loop, 2*H+G, H, G)
+	loop, smem, persist := plan[T](l.d, l.Loop, 2*H+G, H, G)
 	l.usedBwd = loop
 	dz := l.xw
 	if loop == LoopStep {
+		// Per step, dhrec = dz_{t+1}·Uᵀ as a product, then the cell.
 		for t := l.T - 1; t >= 0; t-- {
-			err := launch(l.d, "lstm_step_bwd"+suffix[T](), linear(B*H), dz.ptr, l.dc.ptr,
-				dy.ptr, l.c.ptr, l.gates.ptr, u.ptr, B, l.T, H, t, int(l.RecAct), int(l.Act))
+			if t < l.T-1 {
+				err := gemmAt(l.d, false, true, B, H, G, 1, dz, (t+1)*G, l.T*G, u, 0, G, 0,
+					l.dhrec, 0, H)
+				if err != nil {
+					return err
+				}
+			}
+			err := launch(l.d, "lstm_cell_bwd"+suffix[T](), linear(B*H), dz.ptr, l.dc.ptr,
+				dy.ptr, l.dhrec.ptr, l.c.ptr, l.gates.ptr, B, l.T, H, t, int(l.RecAct),
+				int(l.Act))
 			if err != nil {
 				return err
 			}
@@ -233,8 +248,9 @@ func weightGrads[T Float](d Driver, dx, dw, du, dbias, daIn, daRec, x, w, hprev,
 //	ĥ = act(x·W_h + b_h + r∘(h·U_h + b'_h))
 //
 // and in both h_t = z∘h_{t-1} + (1-z)∘ĥ, h_0 = 0. By default U stays in shared memory
-// for one launch over the whole sequence when it fits (float32 with H ≤ 63, float64 with
-// H ≤ 44); otherwise each step is one launch (reset after) or two (reset before).
+// for one launch over the whole sequence when it fits (227 KiB on an H100/H200: float32
+// with H ≤ 138, float64 with H ≤ 97; 48 KiB where the device cannot opt in: 63 and 44);
+// otherwise each step is one launch (reset after) or two (reset before).
 type GRU[T Float] struct {
 	d             Driver
 	F, H, T, MaxB int
@@ -246,6 +262,7 @@ type GRU[T Float] struct {
 	gates         *Buffer[T] // (B, T, 3H) z, r, ĥ after their activations
 	hprev, q      *Buffer[T] // (B, T, H) h_{t-1}; h·U_h + b'_h, or r∘h_{t-1} (reset before)
 	dhd           *Buffer[T] // (B, H) direct part of ∂L/∂h_{t-1}, between LoopStep launches
+	rec           *Buffer[T] // (B, 3H) LoopStep's per-step products (see Forward, Backward)
 	used          Loop       // the loop the last Forward ran
 }
 
@@ -258,7 +275,7 @@ func NewGRU[T Float](d Driver, F, H, T_, maxB int, resetAfter bool) (*GRU[T], er
 		p **Buffer[T]
 		n int
 	}{{&g.xw, 3 * H * T_}, {&g.daRec, 3 * H * T_}, {&g.gates, 3 * H * T_},
-		{&g.hprev, H * T_}, {&g.q, H * T_}, {&g.dhd, H}}
+		{&g.hprev, H * T_}, {&g.q, H * T_}, {&g.dhd, H}, {&g.rec, 3 * H}}
 	for _, b := range bufs {
 		var err error
 		if *b.p, err = NewBuffer[T](d, maxB*b.n); err != nil {
@@ -271,7 +288,7 @@ func NewGRU[T Float](d Driver, F, H, T_, maxB int, resetAfter bool) (*GRU[T], er
 
 // Free releases the caches; safe to call twice.
 func (g *GRU[T]) Free() {
-	for _, b := range []*Buffer[T]{g.xw, g.daRec, g.gates, g.hprev, g.q, g.dhd} {
+	for _, b := range []*Buffer[T]{g.xw, g.daRec, g.gates, g.hprev, g.q, g.dhd, g.rec} {
 		b.Free()
 	}
 }
@@ -303,7 +320,7 @@ func (g *GRU[T]) Forward(h, x, w, u, bias *Buffer[T], B int) error {
 	if g.ResetAfter {
 		bRec = bias.at(G)
 	}
-	loop, smem, persist := plan[T](g.Loop, 2*H, H, G)
+	loop, smem, persist := plan[T](g.d, g.Loop, 2*H, H, G)
 	g.used = loop
 	if loop != LoopStep {
 		c := cfg{gx: B, gy: 1, bx: rnnBlock(H), by: 1, smem: smem}
@@ -311,15 +328,47 @@ func (g *GRU[T]) Forward(h, x, w, u, bias *Buffer[T], B int) error {
 			g.q.ptr, g.xw.ptr, u.ptr, bRec, B, g.T, H, int(g.RecAct), int(g.Act),
 			g.ResetAfter, persist)
 	}
-	sfx := suffix[T]()
+	return g.forwardSteps(h, u, bRec, B)
+}
+
+// forwardSteps is LoopStep's forward: per step, the recurrent products into rec as
+// matrix products, then the cell kernels.
+//
+//	reset after:  rec = h_{t-1}·U, cell a
+//	reset before: rec[:, :2H] = h_{t-1}·U_zr, cell a (z, r, q = r∘h_{t-1}),
+//	              rec[:, 2H:] = q·U_h, cell b
+func (g *GRU[T]) forwardSteps(h, u *Buffer[T], bRec uint64, B int) error {
+	H, G, sfx := g.H, 3*g.H, suffix[T]()
+	nzr := G // the columns of U that multiply h_{t-1}
+	if !g.ResetAfter {
+		nzr = 2 * H
+	}
 	for t := 0; t < g.T; t++ {
-		err := launch(g.d, "gru_step_fwd_a"+sfx, linear(B*H), h.ptr, g.hprev.ptr, g.gates.ptr,
-			g.q.ptr, g.xw.ptr, u.ptr, bRec, B, g.T, H, t, int(g.RecAct), int(g.Act),
-			g.ResetAfter)
-		if err == nil && !g.ResetAfter {
-			err = launch(g.d, "gru_step_fwd_b"+sfx, linear(B*H), h.ptr, g.gates.ptr, g.q.ptr,
-				g.xw.ptr, u.ptr, B, g.T, H, t, int(g.Act))
+		if t > 0 {
+			err := gemmAt(g.d, false, false, B, nzr, H, 1, h, (t-1)*H, g.T*H, u, 0, G, 0, g.rec,
+				0, G)
+			if err != nil {
+				return err
+			}
 		}
+		err := launch(g.d, "gru_cell_fwd_a"+sfx, linear(B*H), h.ptr, g.hprev.ptr, g.gates.ptr,
+			g.q.ptr, g.xw.ptr, g.rec.ptr, bRec, B, g.T, H, t, int(g.RecAct), int(g.Act),
+			g.ResetAfter)
+		if err != nil {
+			return err
+		}
+		if g.ResetAfter {
+			continue
+		}
+		if t > 0 {
+			err := gemmAt(g.d, false, false, B, H, H, 1, g.q, t*H, g.T*H, u, 2*H, G, 0, g.rec,
+				2*H, G)
+			if err != nil {
+				return err
+			}
+		}
+		err = launch(g.d, "gru_cell_fwd_b"+sfx, linear(B*H), h.ptr, g.gates.ptr, g.xw.ptr,
+			g.rec.ptr, B, g.T, H, t, int(g.Act))
 		if err != nil {
 			return err
 		}
@@ -340,20 +389,11 @@ func (g *GRU[T]) Backward(dx, dw, du, dbias, dy, x, w, u *Buffer[T], B int) erro
 	F, H, G, rows := g.F, g.H, 3*g.H, B*g.T
 	need("GRU.Backward", "dy", dy, rows*H)
 	need("GRU.Backward", "dbias", dbias, g.BiasLen())
-	loop, smem, persist := plan[T](g.Loop, 2*H+G, H, G)
+	loop, smem, persist := plan[T](g.d, g.Loop, 2*H+G, H, G)
 	daIn, sfx := g.xw, suffix[T]()
 	if loop == LoopStep {
-		for t := g.T - 1; t >= 0; t-- {
-			err := launch(g.d, "gru_step_bwd_a"+sfx, linear(B*H), daIn.ptr, g.daRec.ptr,
-				g.dhd.ptr, dy.ptr, g.hprev.ptr, g.gates.ptr, g.q.ptr, u.ptr, B, g.T, H, t,
-				int(g.RecAct), int(g.Act), g.ResetAfter)
-			if err == nil && !g.ResetAfter {
-				err = launch(g.d, "gru_step_bwd_b"+sfx, linear(B*H), daIn.ptr, g.daRec.ptr,
-					g.dhd.ptr, g.hprev.ptr, g.gates.ptr, u.ptr, B, g.T, H, t, int(g.RecAct))
-			}
-			if err != nil {
-				return err
-			}
+		if err := g.backwardSteps(dy, u, B); err != nil {
+			return err
 		}
 	} else {
 		c := cfg{gx: B, gy: 1, bx: rnnBlock(H), by: 1, smem: smem}
@@ -370,4 +410,44 @@ func (g *GRU[T]) Backward(dx, dw, du, dbias, dy, x, w, u *Buffer[T], B int) erro
 	}
 	return weightGrads(g.d, dx, dw, du, dbias, daIn, g.daRec, x, w, g.hprev, hLast, rows, F,
 		H, G, recBias)
+}
+
+// backwardSteps is LoopStep's backward, t = T-1 … 0: the recurrent gradient from step
+// t+1 as a product, dhrec = da_{t+1}·Uᵀ (over the 3H columns of daRec reset after, the
+// 2H of z and r before), then cell a; reset before, also drh = daĥ_t·U_hᵀ and cell b.
+// dhrec and drh are (B, H) halves of rec.
+func (g *GRU[T]) backwardSteps(dy, u *Buffer[T], B int) error {
+	H, G, sfx := g.H, 3*g.H, suffix[T]()
+	nj := G
+	if !g.ResetAfter {
+		nj = 2 * H
+	}
+	dhrec, drh := g.rec, view(g.rec, g.MaxB*H, g.MaxB*H)
+	for t := g.T - 1; t >= 0; t-- {
+		if t < g.T-1 {
+			err := gemmAt(g.d, false, true, B, H, nj, 1, g.daRec, (t+1)*G, g.T*G, u, 0, G, 0,
+				dhrec, 0, H)
+			if err != nil {
+				return err
+			}
+		}
+		err := launch(g.d, "gru_cell_bwd_a"+sfx, linear(B*H), g.xw.ptr, g.daRec.ptr,
+			g.dhd.ptr, dy.ptr, dhrec.ptr, g.hprev.ptr, g.gates.ptr, g.q.ptr, B, g.T, H, t,
+			int(g.RecAct), int(g.Act), g.ResetAfter)
+		if err != nil {
+			return err
+		}
+		if g.ResetAfter {
+			continue
+		}
+		err = gemmAt(g.d, false, true, B, H, H, 1, g.xw, t*G+2*H, g.T*G, u, 2*H, G, 0, drh, 0, H)
+		if err == nil {
+			err = launch(g.d, "gru_cell_bwd_b"+sfx, linear(B*H), g.xw.ptr, g.daRec.ptr,
+				g.dhd.ptr, drh.ptr, g.hprev.ptr, g.gates.ptr, B, g.T, H, t, int(g.RecAct))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

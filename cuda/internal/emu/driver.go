@@ -8,6 +8,7 @@ package emu
 #include <string.h>
 int emu_launch(const char* name, unsigned gx, unsigned gy, unsigned bx, unsigned by,
 	unsigned shared, const unsigned long long* slots, int nargs);
+unsigned emu_max_shared_optin(void);
 static unsigned long long emu_alloc(size_t n) { return (uintptr_t)calloc(1, n); }
 static void emu_free(unsigned long long p) { free((void*)(uintptr_t)p); }
 static void emu_zero(unsigned long long p, size_t n) { memset((void*)(uintptr_t)p, 0, n); }
@@ -24,22 +25,31 @@ import (
 	"fmt"
 	"sync"
 	"unsafe"
+
+	"github.com/seqnn/seqnn/cuda/internal/core"
 )
 
 // Driver runs the cuda package's launchers on the CPU: it implements core.Driver with
 // host memory (calloc) standing in for device memory and every launch run at once, in
 // order, through the emulated kernel of the same entry-point name. It refuses what a GPU
 // would refuse at launch (unknown kernel, wrong argument count, over 1024 threads a
-// block, over 48 KiB of dynamic shared memory). One launch runs at a time.
+// block, more dynamic shared memory than an H200 block may opt in to: 227 KiB). It
+// reports an H200's Props. One launch runs at a time.
 type Driver struct {
+	// SMs is the multiprocessor count Props reports: 132, an H200 SXM's, unless a test
+	// sets another before the first launch to steer a launcher's choice of shape.
+	SMs int
+
 	mu       sync.Mutex
 	launches map[string]int
 	live     map[uint64]int64 // allocations not yet freed, by address
 }
 
+var _ core.Driver = (*Driver)(nil)
+
 // NewDriver returns an empty emulated device.
 func NewDriver() *Driver {
-	return &Driver{launches: map[string]int{}, live: map[uint64]int64{}}
+	return &Driver{SMs: 132, launches: map[string]int{}, live: map[uint64]int64{}}
 }
 
 // Alloc implements core.Driver.
@@ -105,6 +115,12 @@ func (d *Driver) Launch(name string, gx, gy, bx, by, smem int, args []uint64) er
 	}
 	d.launches[name]++
 	return nil
+}
+
+// Props implements core.Driver with an H200's figures: d.SMs multiprocessors (132) and
+// 227 KiB = 232448 bytes of opt-in shared memory a block, the limit Launch enforces.
+func (d *Driver) Props() core.Props {
+	return core.Props{SMs: d.SMs, MaxShared: int(C.emu_max_shared_optin())}
 }
 
 // Launches reports how many times each kernel ran.

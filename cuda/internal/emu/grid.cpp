@@ -7,6 +7,13 @@
 thread_local emu_dim3 threadIdx = {0, 0, 0};
 emu_dim3 blockIdx = {0, 0, 0}, blockDim = {1, 1, 1}, gridDim = {1, 1, 1};
 alignas(16) unsigned char smem[4 << 20];
+
+// emu_max_shared is the dynamic shared memory one block may use after opting in on the
+// emulated H200 (227 KiB, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN on sm_90).
+static const unsigned emu_max_shared = 227u << 10;
+static_assert(emu_max_shared <= sizeof smem, "emu: smem is smaller than the opt-in limit");
+
+extern "C" unsigned emu_max_shared_optin() { return emu_max_shared; }
 static std::barrier<>* bar;
 
 void emu_sync() { bar->arrive_and_wait(); }
@@ -44,15 +51,15 @@ std::map<std::string, emu_entry>& emu_registry() {
 
 // emu_launch runs kernel name with the launch shape and argument slots of a Go launcher.
 // It returns 0, or 1 for an unknown kernel, 2 for a wrong argument count, 3 for a launch
-// a GPU would refuse: over 1024 threads a block or over 48 KiB of dynamic shared memory
-// (the limit without an opt-in, which gorgonia.org/cu cannot make).
+// a GPU would refuse: over 1024 threads a block or more dynamic shared memory than a
+// block may use after opting in (emu_max_shared; the real driver opts in above 48 KiB).
 extern "C" int emu_launch(const char* name, unsigned gx, unsigned gy, unsigned bx,
                           unsigned by, unsigned shared, const unsigned long long* slots,
                           int nargs) {
     auto it = emu_registry().find(name);
     if (it == emu_registry().end()) return 1;
     if (it->second.nargs != nargs) return 2;
-    if (bx * by > 1024 || shared > (48u << 10) || gx == 0 || gy == 0) return 3;
+    if (bx * by > 1024 || shared > emu_max_shared || gx == 0 || gy == 0) return 3;
     it->second.launch(gx, gy, bx, by, slots);
     return 0;
 }
