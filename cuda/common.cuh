@@ -10,6 +10,13 @@ __device__ __forceinline__ double dtanh(double x) { return tanh(x); }
 __device__ __forceinline__ float dsqrt(float x) { return sqrtf(x); }
 __device__ __forceinline__ double dsqrt(double x) { return sqrt(x); }
 
+// madd returns a·b + c, the step of every dot product: fused (one rounding) for float, as
+// the CPU's AVX2/FMA float32 matrix kernel, and rounded twice for double, as gonum's.
+// The matrix product and the recurrent time loops share it, so a sum over the same terms
+// in the same order gives the same bits in either.
+__device__ __forceinline__ float madd(float a, float b, float c) { return fmaf(a, b, c); }
+__device__ __forceinline__ double madd(double a, double b, double c) { return a * b + c; }
+
 // act returns f(x). Sigmoid avoids forming e^-x for negative x, like the CPU twin.
 template <typename T>
 __device__ __forceinline__ T act(int a, T x, T alpha) {

@@ -1,46 +1,159 @@
-// Tiled matrix product, row-major: C = alpha·op(A)·op(B) + beta·C with op(A) m×k,
-// op(B) k×n, C m×n and row strides lda, ldb, ldc as stored. Each 16×16 block stages one
-// tile of op(A) and op(B) in shared memory per step along k; launch with
-// 2·16·17·sizeof(T) bytes of dynamic shared memory. When beta is 0, C is not read, so a
-// C holding NaN is overwritten as BLAS does.
+// Register-tiled matrix product, row-major: C = alpha·op(A)·op(B) + beta·C with op(A) m×k,
+// op(B) k×n, C m×n and row strides lda, ldb, ldc as stored. When beta is 0, C is not
+// read, so a C holding NaN is overwritten as BLAS does.
+//
+// Each block computes a BM×BN tile of C, walking k in steps of BK = 8. A step's slices
+// of op(A) (BM×BK) and op(B) (BK×BN) go through registers into shared memory, stored
+// k-major (as[p][row], bs[p][col]) so that a thread reads its rows and columns of one p
+// as vectors of up to 16 bytes. Two shared-memory buffers alternate: while the block multiplies
+// out of one, each thread has already fetched the next step's slice into registers and
+// stores it into the other, so one barrier per step suffices.
+//
+// A thread owns a 2V×2V block of C, split into four V×V quadrants half a tile apart:
+// rows ty·V+i and BM/2+ty·V+i, columns likewise. Neighbouring threads then read
+// neighbouring V-element vectors of shared memory, which the hardware serves without
+// bank conflicts, and each value read from shared memory feeds 2V multiply-adds (the register blocking of Volkov and Demmel, SC 2008, that
+// cuBLAS-class kernels build on).
+//
+// Every element's sum runs over p = 0, 1, …, k-1 in order and is then scaled:
+// c = alpha·Σ + beta·c. float32 accumulates with fused multiply-add, like the CPU's
+// AVX2/FMA kernel (kernels.Gemm for float32), and float64 with a rounded product and
+// sum, like gonum's (madd in common.cuh); gen.sh's -fmad=false keeps the compiler from
+// fusing anything else on its own.
+//
+// Launch with NT = (BM/2V)·(BN/2V) threads in x, grid (⌈n/BN⌉, ⌈m/BM⌉), and
+// 2·BK·(BM+V + BN+V)·sizeof(T) bytes of dynamic shared memory (core/gemm.go's tile).
 #include "common.cuh"
 
-#define TILE 16
+#define BK 8
 
-template <typename T>
-__device__ void gemm(int ta, int tb, int m, int n, int k, T alpha, const T* A, int lda,
-                     const T* B, int ldb, T beta, T* C, int ldc) {
+// vec is V elements of T, aligned so that a copy is one vector load from shared memory.
+template <typename T, int V>
+struct __align__(V * sizeof(T)) vec {
+    T v[V];
+};
+
+template <typename T, int BM, int BN, int V>
+__device__ void gemm_tile(int ta, int tb, int m, int n, int k, T alpha, const T* A, int lda,
+                          const T* B, int ldb, T beta, T* C, int ldc) {
+    static_assert(V * sizeof(T) <= 16, "vector loads are at most 16 bytes");
+    constexpr int TX = BN / (2 * V), NT = TX * (BM / (2 * V));
+    constexpr int SA = BM + V, SB = BN + V; // padded rows: the k-major stores do not collide
+    constexpr int LA = BM * BK / NT, LB = BN * BK / NT; // elements each thread fetches
+    static_assert(LA * NT == BM * BK && LB * NT == BN * BK, "tile not divisible by threads");
+
     extern __shared__ __align__(16) unsigned char smem[];
-    T(*as)[TILE + 1] = (T(*)[TILE + 1])smem; // [TILE][TILE+1]: the pad avoids bank conflicts
-    T(*bs)[TILE + 1] = as + TILE;
-    int row = blockIdx.y * TILE + threadIdx.y;
-    int col = blockIdx.x * TILE + threadIdx.x;
-    T acc = 0;
+    T* as = (T*)smem;         // [2][BK][SA]
+    T* bs = as + 2 * BK * SA; // [2][BK][SB]
+    const int tid = threadIdx.x, tx = tid % TX, ty = tid / TX;
+    const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
 
-    for (int p0 = 0; p0 < k; p0 += TILE) {
-        int pa = p0 + threadIdx.x; // column of op(A) this thread loads
-        int pb = p0 + threadIdx.y; // row of op(B) this thread loads
-        T va = 0, vb = 0;
-        if (row < m && pa < k) va = ta ? A[(size_t)pa * lda + row] : A[(size_t)row * lda + pa];
-        if (pb < k && col < n) vb = tb ? B[(size_t)col * ldb + pb] : B[(size_t)pb * ldb + col];
-        as[threadIdx.y][threadIdx.x] = va;
-        bs[threadIdx.y][threadIdx.x] = vb;
-        __syncthreads();
-        for (int p = 0; p < TILE; p++) acc += as[threadIdx.y][p] * bs[p][threadIdx.x];
+    // Element e of a step's slice, numbered so that consecutive threads read consecutive
+    // addresses of the matrix as stored: along rows of A when it is stored k×m (ta),
+    // along k when stored m×k, and likewise for B.
+    T ra[LA], rb[LB];
+    auto fetch = [&](int p0) {
+#pragma unroll
+        for (int i = 0; i < LA; i++) {
+            int e = tid + i * NT;
+            int r = ta ? e % BM : e / BK, p = ta ? e / BM : e % BK;
+            int gr = m0 + r, gp = p0 + p;
+            ra[i] = T(0);
+            if (gr < m && gp < k) ra[i] = ta ? A[(size_t)gp * lda + gr] : A[(size_t)gr * lda + gp];
+        }
+#pragma unroll
+        for (int i = 0; i < LB; i++) {
+            int e = tid + i * NT;
+            int c = tb ? e / BK : e % BN, p = tb ? e % BK : e / BN;
+            int gc = n0 + c, gp = p0 + p;
+            rb[i] = T(0);
+            if (gc < n && gp < k) rb[i] = tb ? B[(size_t)gc * ldb + gp] : B[(size_t)gp * ldb + gc];
+        }
+    };
+    auto store = [&](int buf) {
+        T* a = as + buf * BK * SA;
+        T* b = bs + buf * BK * SB;
+#pragma unroll
+        for (int i = 0; i < LA; i++) {
+            int e = tid + i * NT;
+            int r = ta ? e % BM : e / BK, p = ta ? e / BM : e % BK;
+            a[p * SA + r] = ra[i];
+        }
+#pragma unroll
+        for (int i = 0; i < LB; i++) {
+            int e = tid + i * NT;
+            int c = tb ? e / BK : e % BN, p = tb ? e % BK : e / BN;
+            b[p * SB + c] = rb[i];
+        }
+    };
+
+    T acc[2 * V][2 * V];
+#pragma unroll
+    for (int i = 0; i < 2 * V; i++)
+#pragma unroll
+        for (int j = 0; j < 2 * V; j++) acc[i][j] = T(0);
+
+    const int steps = (k + BK - 1) / BK;
+    if (steps > 0) {
+        fetch(0);
+        store(0);
+    }
+    __syncthreads();
+    for (int s = 0; s < steps; s++) {
+        if (s + 1 < steps) fetch((s + 1) * BK);
+        const T* a = as + (s & 1) * BK * SA;
+        const T* b = bs + (s & 1) * BK * SB;
+#pragma unroll
+        for (int p = 0; p < BK; p++) {
+            vec<T, V> a0 = *(const vec<T, V>*)&a[p * SA + ty * V];
+            vec<T, V> a1 = *(const vec<T, V>*)&a[p * SA + BM / 2 + ty * V];
+            vec<T, V> b0 = *(const vec<T, V>*)&b[p * SB + tx * V];
+            vec<T, V> b1 = *(const vec<T, V>*)&b[p * SB + BN / 2 + tx * V];
+#pragma unroll
+            for (int i = 0; i < V; i++)
+#pragma unroll
+                for (int j = 0; j < V; j++) {
+                    acc[i][j] = madd(a0.v[i], b0.v[j], acc[i][j]);
+                    acc[i][V + j] = madd(a0.v[i], b1.v[j], acc[i][V + j]);
+                    acc[V + i][j] = madd(a1.v[i], b0.v[j], acc[V + i][j]);
+                    acc[V + i][V + j] = madd(a1.v[i], b1.v[j], acc[V + i][V + j]);
+                }
+        }
+        if (s + 1 < steps) store((s + 1) & 1);
         __syncthreads();
     }
 
-    if (row < m && col < n) {
-        T* c = &C[(size_t)row * ldc + col];
-        *c = beta == T(0) ? alpha * acc : alpha * acc + beta * *c;
+#pragma unroll
+    for (int i = 0; i < 2 * V; i++) {
+        int r = m0 + (i < V ? ty * V + i : BM / 2 + ty * V + i - V);
+        if (r >= m) continue;
+#pragma unroll
+        for (int j = 0; j < 2 * V; j++) {
+            int c = n0 + (j < V ? tx * V + j : BN / 2 + tx * V + j - V);
+            if (c >= n) continue;
+            T* out = &C[(size_t)r * ldc + c];
+            *out = beta == T(0) ? alpha * acc[i][j] : alpha * acc[i][j] + beta * *out;
+        }
     }
 }
 
-#define DEFINE(T, SFX)                                                                    \
-    extern "C" __global__ void gemm_##SFX(int ta, int tb, int m, int n, int k, T alpha,    \
-                                          const T* A, int lda, const T* B, int ldb,       \
-                                          T beta, T* C, int ldc) {                         \
-        gemm<T>(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);                     \
+// Two tiles per type, both 256 threads but for the smallest: the large one for products
+// with enough tiles to fill the GPU, the small one (a quarter of the work per block, a
+// quarter of the registers per thread) for those that would leave most multiprocessors
+// idle, such as a recurrent layer's per-step (B, H)·(H, 4H).
+//
+//	entry point       BM×BN   thread block  threads
+//	gemm_large_f32   128×128      8×8         256
+//	gemm_small_f32    64×64       4×4         256
+//	gemm_large_f64    64×64       4×4         256
+//	gemm_small_f64    32×32       4×4          64
+#define DEFINE(T, SFX, NAME, BM, BN, V)                                                   \
+    extern "C" __global__ void __launch_bounds__((BM / (2 * V)) * (BN / (2 * V)))          \
+        gemm_##NAME##_##SFX(int ta, int tb, int m, int n, int k, T alpha, const T* A,      \
+                            int lda, const T* B, int ldb, T beta, T* C, int ldc) {         \
+        gemm_tile<T, BM, BN, V>(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);     \
     }
-DEFINE(float, f32)
-DEFINE(double, f64)
+DEFINE(float, f32, large, 128, 128, 4)
+DEFINE(float, f32, small, 64, 64, 2)
+DEFINE(double, f64, large, 64, 64, 2)
+DEFINE(double, f64, small, 32, 32, 2)

@@ -31,12 +31,13 @@ __device__ void gru_fwd(T* h, T* hprev, T* gates, T* q, const T* xw, const T* U,
     for (int t = 0; t < T_; t++) {
         size_t r = (size_t)b * T_ + t;
         for (int k = threadIdx.x; k < H; k += blockDim.x) {
-            T az = xw[r * G + k], ar = xw[r * G + H + k], aq = 0;
+            T sz = 0, sr = 0, aq = 0;
             for (int p = 0; p < H; p++) {
-                az += hs[p] * u[p * G + k];
-                ar += hs[p] * u[p * G + H + k];
-                if (resetAfter) aq += hs[p] * u[p * G + 2 * H + k];
+                sz = madd(hs[p], u[p * G + k], sz);
+                sr = madd(hs[p], u[p * G + H + k], sr);
+                if (resetAfter) aq = madd(hs[p], u[p * G + 2 * H + k], aq);
             }
+            T az = xw[r * G + k] + sz, ar = xw[r * G + H + k] + sr;
             if (resetAfter) az += bRec[k], ar += bRec[H + k], aq += bRec[2 * H + k];
             T zv = act(ract, az, T(0)), rv = act(ract, ar, T(0));
             gates[r * G + k] = zv, gates[r * G + H + k] = rv;
@@ -46,8 +47,13 @@ __device__ void gru_fwd(T* h, T* hprev, T* gates, T* q, const T* xw, const T* U,
         __syncthreads();
         for (int k = threadIdx.x; k < H; k += blockDim.x) {
             T ah = xw[r * G + 2 * H + k];
-            if (resetAfter) ah += gates[r * G + H + k] * q[r * H + k];
-            else for (int p = 0; p < H; p++) ah += rh[p] * u[p * G + 2 * H + k];
+            if (resetAfter) {
+                ah += gates[r * G + H + k] * q[r * H + k];
+            } else {
+                T sh = 0;
+                for (int p = 0; p < H; p++) sh = madd(rh[p], u[p * G + 2 * H + k], sh);
+                ah += sh;
+            }
             T hh = act(actv, ah, T(0)), zv = gates[r * G + k], hp = hs[k];
             gates[r * G + 2 * H + k] = hh;
             hprev[r * H + k] = hp;
@@ -110,7 +116,7 @@ __device__ void gru_bwd(T* daIn, T* daRec, const T* dy, const T* hprev, const T*
         if (!resetAfter) {
             for (int k = threadIdx.x; k < H; k += blockDim.x) {
                 T drh = 0;
-                for (int j = 0; j < H; j++) drh += da[2 * H + j] * u[k * G + 2 * H + j];
+                for (int j = 0; j < H; j++) drh = madd(da[2 * H + j], u[k * G + 2 * H + j], drh);
                 T rv = g[H + k];
                 T dar = drh * hprev[r * H + k] * actd(ract, rv, T(0));
                 dhd[k] += drh * rv;
@@ -121,36 +127,35 @@ __device__ void gru_bwd(T* daIn, T* daRec, const T* dy, const T* hprev, const T*
         }
         int nj = resetAfter ? G : 2 * H;
         for (int k = threadIdx.x; k < H; k += blockDim.x) {
-            T s = dhd[k];
-            for (int j = 0; j < nj; j++) s += da[j] * u[k * G + j];
-            dhs[k] = s;
+            T s = 0;
+            for (int j = 0; j < nj; j++) s = madd(da[j], u[k * G + j], s);
+            dhs[k] = dhd[k] + s;
         }
         __syncthreads();
     }
 }
 
-// The same loop as one or two launches per time step, B·H threads, thread (b, k) owning
-// unit k of row b, U read through the cache; for when one block per row leaves the GPU
-// idle. Sums run in the order of gru_fwd and gru_bwd.
+// The same loop as launches per time step, for when one block per row leaves the GPU
+// idle. The host queues each recurrent product as a matrix product (core.GRU) and then
+// a cell kernel over B·H threads, thread (b, k) owning unit k of row b. Products sum from
+// zero in the order of gru_fwd and gru_bwd and are added where those add theirs, so both
+// forms agree bit for bit. rec (B, 3H) holds a step's products, row b at b·3H.
 //
-// gru_step_fwd_a: reset after, the whole step; reset before, z, r and q = r∘h_{t-1}.
+// gru_cell_fwd_a: reset after, the whole step from rec = h_{t-1}·U; reset before, z, r
+// and q = r∘h_{t-1} from rec[:, :2H] = h_{t-1}·U_zr. rec is unread at t = 0 (h_0 = 0).
 template <typename T>
-__device__ void gru_step_fwd_a(T* h, T* hprev, T* gates, T* q, const T* xw, const T* U,
+__device__ void gru_cell_fwd_a(T* h, T* hprev, T* gates, T* q, const T* xw, const T* rec,
                                const T* bRec, int B, int T_, int H, int t, int ract,
                                int actv, int resetAfter) {
     int G = 3 * H;
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < B * H; i += gridDim.x * blockDim.x) {
         int b = i / H, k = i % H;
         size_t r = (size_t)b * T_ + t;
-        const T* hp = t > 0 ? h + (r - 1) * H : nullptr;
-        T az = xw[r * G + k], ar = xw[r * G + H + k], aq = 0, hk = hp ? hp[k] : T(0);
-        if (hp) {
-            for (int p = 0; p < H; p++) {
-                az += hp[p] * U[p * G + k];
-                ar += hp[p] * U[p * G + H + k];
-                if (resetAfter) aq += hp[p] * U[p * G + 2 * H + k];
-            }
-        }
+        const T* pr = rec + (size_t)b * G;
+        T hk = t > 0 ? h[(r - 1) * H + k] : T(0);
+        T az = xw[r * G + k] + (t > 0 ? pr[k] : T(0));
+        T ar = xw[r * G + H + k] + (t > 0 ? pr[H + k] : T(0));
+        T aq = resetAfter && t > 0 ? pr[2 * H + k] : T(0);
         if (resetAfter) az += bRec[k], ar += bRec[H + k], aq += bRec[2 * H + k];
         T zv = act(ract, az, T(0)), rv = act(ract, ar, T(0));
         gates[r * G + k] = zv, gates[r * G + H + k] = rv;
@@ -163,16 +168,16 @@ __device__ void gru_step_fwd_a(T* h, T* hprev, T* gates, T* q, const T* xw, cons
     }
 }
 
-// gru_step_fwd_b: reset before only, ĥ = act(xw_h + (r∘h_{t-1})·U_h) and h_t.
+// gru_cell_fwd_b: reset before only, ĥ = act(xw_h + (r∘h_{t-1})·U_h) with the product in
+// rec[:, 2H:] (unread at t = 0), and h_t.
 template <typename T>
-__device__ void gru_step_fwd_b(T* h, T* gates, const T* q, const T* xw, const T* U, int B,
-                               int T_, int H, int t, int actv) {
+__device__ void gru_cell_fwd_b(T* h, T* gates, const T* xw, const T* rec, int B, int T_,
+                               int H, int t, int actv) {
     int G = 3 * H;
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < B * H; i += gridDim.x * blockDim.x) {
         int b = i / H, k = i % H;
         size_t r = (size_t)b * T_ + t;
-        T ah = xw[r * G + 2 * H + k];
-        if (t > 0) for (int p = 0; p < H; p++) ah += q[r * H + p] * U[p * G + 2 * H + k];
+        T ah = xw[r * G + 2 * H + k] + (t > 0 ? rec[(size_t)b * G + 2 * H + k] : T(0));
         T hh = act(actv, ah, T(0)), zv = gates[r * G + k];
         T hk = t > 0 ? h[(r - 1) * H + k] : T(0);
         gates[r * G + 2 * H + k] = hh;
@@ -180,22 +185,18 @@ __device__ void gru_step_fwd_b(T* h, T* gates, const T* q, const T* xw, const T*
     }
 }
 
-// gru_step_bwd_a: the recurrent gradient from step t+1, dhd (B, H) + da_{t+1}·Uᵀ (over
-// 3H columns reset after, 2H before), then step t's daz, daĥ (and, reset after, dar and
-// dq); dhd becomes dh∘z. dhd carries between launches.
+// gru_cell_bwd_a: the recurrent gradient from step t+1, dhd (B, H) + dhrec (B, H), where
+// dhrec = da_{t+1}·Uᵀ over 3H columns reset after, 2H before (both unread at t = T-1);
+// then step t's daz, daĥ (and, reset after, dar and dq); dhd becomes dh∘z.
 template <typename T>
-__device__ void gru_step_bwd_a(T* daIn, T* daRec, T* dhd, const T* dy, const T* hprev,
-                               const T* gates, const T* q, const T* U, int B, int T_, int H,
-                               int t, int ract, int actv, int resetAfter) {
-    int G = 3 * H, nj = resetAfter ? G : 2 * H;
+__device__ void gru_cell_bwd_a(T* daIn, T* daRec, T* dhd, const T* dy, const T* dhrec,
+                               const T* hprev, const T* gates, const T* q, int B, int T_,
+                               int H, int t, int ract, int actv, int resetAfter) {
+    int G = 3 * H;
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < B * H; i += gridDim.x * blockDim.x) {
         int b = i / H, k = i % H;
         size_t r = (size_t)b * T_ + t;
-        T s = 0;
-        if (t < T_ - 1) {
-            s = dhd[i];
-            for (int j = 0; j < nj; j++) s += daRec[(r + 1) * G + j] * U[k * G + j];
-        }
+        T s = t < T_ - 1 ? dhd[i] + dhrec[i] : T(0);
         const T* g = gates + r * G;
         T zv = g[k], rv = g[H + k], hh = g[2 * H + k], hp = hprev[r * H + k];
         T dh = dy[r * H + k] + s;
@@ -214,19 +215,17 @@ __device__ void gru_step_bwd_a(T* daIn, T* daRec, T* dhd, const T* dy, const T* 
     }
 }
 
-// gru_step_bwd_b: reset before only, d(r∘h) = daĥ·U_hᵀ, then dar and dhd += d(r∘h)∘r.
+// gru_cell_bwd_b: reset before only, from drh (B, H) = daĥ·U_hᵀ: dar and dhd += drh∘r.
 template <typename T>
-__device__ void gru_step_bwd_b(T* daIn, T* daRec, T* dhd, const T* hprev, const T* gates,
-                               const T* U, int B, int T_, int H, int t, int ract) {
+__device__ void gru_cell_bwd_b(T* daIn, T* daRec, T* dhd, const T* drh, const T* hprev,
+                               const T* gates, int B, int T_, int H, int t, int ract) {
     int G = 3 * H;
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < B * H; i += gridDim.x * blockDim.x) {
-        int b = i / H, k = i % H;
-        size_t r = (size_t)b * T_ + t;
-        T drh = 0;
-        for (int j = 0; j < H; j++) drh += daIn[r * G + 2 * H + j] * U[k * G + 2 * H + j];
+        int k = i % H;
+        size_t r = (size_t)(i / H) * T_ + t;
         T rv = gates[r * G + H + k];
-        T dar = drh * hprev[r * H + k] * actd(ract, rv, T(0));
-        dhd[i] += drh * rv;
+        T dar = drh[i] * hprev[r * H + k] * actd(ract, rv, T(0));
+        dhd[i] += drh[i] * rv;
         daIn[r * G + H + k] = daRec[r * G + H + k] = dar;
     }
 }
@@ -249,29 +248,30 @@ __device__ void gru_step_bwd_b(T* daIn, T* daRec, T* dhd, const T* hprev, const 
 DEFINE(float, f32)
 DEFINE(double, f64)
 
-#define DEFINE_STEP(T, SFX)                                                                \
-    extern "C" __global__ void gru_step_fwd_a_##SFX(                                        \
-        T* h, T* hprev, T* gates, T* q, const T* xw, const T* U, const T* bRec, int B,      \
+#define DEFINE_CELL(T, SFX)                                                                \
+    extern "C" __global__ void gru_cell_fwd_a_##SFX(                                        \
+        T* h, T* hprev, T* gates, T* q, const T* xw, const T* rec, const T* bRec, int B,    \
         int T_, int H, int t, int ract, int actv, int resetAfter) {                         \
-        gru_step_fwd_a<T>(h, hprev, gates, q, xw, U, bRec, B, T_, H, t, ract, actv,         \
+        gru_cell_fwd_a<T>(h, hprev, gates, q, xw, rec, bRec, B, T_, H, t, ract, actv,       \
                           resetAfter);                                                      \
     }                                                                                       \
-    extern "C" __global__ void gru_step_fwd_b_##SFX(T* h, T* gates, const T* q,             \
-                                                    const T* xw, const T* U, int B, int T_, \
-                                                    int H, int t, int actv) {               \
-        gru_step_fwd_b<T>(h, gates, q, xw, U, B, T_, H, t, actv);                           \
+    extern "C" __global__ void gru_cell_fwd_b_##SFX(T* h, T* gates, const T* xw,            \
+                                                    const T* rec, int B, int T_, int H,     \
+                                                    int t, int actv) {                      \
+        gru_cell_fwd_b<T>(h, gates, xw, rec, B, T_, H, t, actv);                            \
     }                                                                                       \
-    extern "C" __global__ void gru_step_bwd_a_##SFX(                                        \
-        T* daIn, T* daRec, T* dhd, const T* dy, const T* hprev, const T* gates, const T* q, \
-        const T* U, int B, int T_, int H, int t, int ract, int actv, int resetAfter) {      \
-        gru_step_bwd_a<T>(daIn, daRec, dhd, dy, hprev, gates, q, U, B, T_, H, t, ract,      \
+    extern "C" __global__ void gru_cell_bwd_a_##SFX(                                        \
+        T* daIn, T* daRec, T* dhd, const T* dy, const T* dhrec, const T* hprev,             \
+        const T* gates, const T* q, int B, int T_, int H, int t, int ract, int actv,        \
+        int resetAfter) {                                                                   \
+        gru_cell_bwd_a<T>(daIn, daRec, dhd, dy, dhrec, hprev, gates, q, B, T_, H, t, ract,  \
                           actv, resetAfter);                                                \
     }                                                                                       \
-    extern "C" __global__ void gru_step_bwd_b_##SFX(T* daIn, T* daRec, T* dhd,              \
-                                                    const T* hprev, const T* gates,         \
-                                                    const T* U, int B, int T_, int H,       \
+    extern "C" __global__ void gru_cell_bwd_b_##SFX(T* daIn, T* daRec, T* dhd,              \
+                                                    const T* drh, const T* hprev,           \
+                                                    const T* gates, int B, int T_, int H,   \
                                                     int t, int ract) {                      \
-        gru_step_bwd_b<T>(daIn, daRec, dhd, hprev, gates, U, B, T_, H, t, ract);            \
+        gru_cell_bwd_b<T>(daIn, daRec, dhd, drh, hprev, gates, B, T_, H, t, ract);          \
     }
-DEFINE_STEP(float, f32)
-DEFINE_STEP(double, f64)
+DEFINE_CELL(float, f32)
+DEFINE_CELL(double, f64)

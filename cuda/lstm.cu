@@ -27,8 +27,9 @@ __device__ void lstm_fwd(T* h, T* c, T* hprev, T* gates, const T* xw, const T* U
     for (int t = 0; t < T_; t++) {
         size_t r = (size_t)b * T_ + t;
         for (int j = threadIdx.x; j < G; j += blockDim.x) {
-            T z = xw[r * G + j];
-            for (int k = 0; k < H; k++) z += hs[k] * u[k * G + j];
+            T s = 0;
+            for (int k = 0; k < H; k++) s = madd(hs[k], u[k * G + j], s);
+            T z = xw[r * G + j] + s;
             T a = (j >= 2 * H && j < 3 * H) ? act(actv, z, T(0)) : act(ract, z, T(0));
             gs[j] = a;
             gates[r * G + j] = a;
@@ -86,55 +87,52 @@ __device__ void lstm_bwd(T* dz, const T* dy, const T* c, const T* gates, const T
         __syncthreads();
         for (int k = threadIdx.x; k < H; k += blockDim.x) {
             T s = 0;
-            for (int j = 0; j < G; j++) s += dzs[j] * u[k * G + j];
+            for (int j = 0; j < G; j++) s = madd(dzs[j], u[k * G + j], s);
             dhs[k] = s;
         }
         __syncthreads();
     }
 }
 
-// The same step as one launch per time step, for when one block per batch row leaves the
-// GPU idle (large H, small B): B·H threads, thread (b, k) computing unit k's four gates
-// with U read through the cache. Sums run in the order of lstm_fwd, so both agree bit
-// for bit. t is the step; h holds the earlier steps' outputs.
+// The same step as launches per time step, for when one block per batch row leaves the
+// GPU idle (large H, small B). The host queues the recurrent product as a matrix product
+// (core.LSTM) and then the cell: B·H threads, thread (b, k) finishing unit k of row b.
+// The product sums from zero in the order of lstm_fwd and lstm_bwd and is added last, as
+// there, so both forms agree bit for bit.
+//
+// lstm_cell_fwd: xw row t already holds x·W + b + h_{t-1}·U (t > 0: the product was
+// added into it); writes the gates, c_t, h_t and h_{t-1}.
 template <typename T>
-__device__ void lstm_step_fwd(T* h, T* c, T* hprev, T* gates, const T* xw, const T* U,
-                              int B, int T_, int H, int t, int ract, int actv) {
+__device__ void lstm_cell_fwd(T* h, T* c, T* hprev, T* gates, const T* xw, int B, int T_,
+                              int H, int t, int ract, int actv) {
     int G = 4 * H;
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < B * H; i += gridDim.x * blockDim.x) {
         int b = i / H, k = i % H;
         size_t r = (size_t)b * T_ + t;
-        const T* hp = t > 0 ? h + (r - 1) * H : nullptr;
         T a[4];
         for (int q = 0; q < 4; q++) {
             int j = q * H + k;
-            T z = xw[r * G + j];
-            if (hp) for (int p = 0; p < H; p++) z += hp[p] * U[p * G + j];
-            a[q] = q == 2 ? act(actv, z, T(0)) : act(ract, z, T(0));
+            a[q] = q == 2 ? act(actv, xw[r * G + j], T(0)) : act(ract, xw[r * G + j], T(0));
             gates[r * G + j] = a[q];
         }
         T cp = t > 0 ? c[(r - 1) * H + k] : T(0);
         T ct = a[1] * cp + a[0] * a[2];
-        hprev[r * H + k] = hp ? hp[k] : T(0);
+        hprev[r * H + k] = t > 0 ? h[(r - 1) * H + k] : T(0);
         c[r * H + k] = ct;
         h[r * H + k] = a[3] * act(actv, ct, T(0));
     }
 }
 
-// One backward step of lstm_bwd as its own launch, t = T-1 … 0; dc (B, H) carries
-// ∂L/∂c between launches and dz rows of step t+1 give the recurrent part of dh.
+// lstm_cell_bwd: one step of lstm_bwd, t = T-1 … 0. dhrec (B, H) = dz_{t+1}·Uᵀ from the
+// product (unread at t = T-1), dc (B, H) carries ∂L/∂c between steps.
 template <typename T>
-__device__ void lstm_step_bwd(T* dz, T* dc, const T* dy, const T* c, const T* gates,
-                              const T* U, int B, int T_, int H, int t, int ract, int actv) {
+__device__ void lstm_cell_bwd(T* dz, T* dc, const T* dy, const T* dhrec, const T* c,
+                              const T* gates, int B, int T_, int H, int t, int ract, int actv) {
     int G = 4 * H;
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < B * H; i += gridDim.x * blockDim.x) {
         int b = i / H, k = i % H;
         size_t r = (size_t)b * T_ + t;
-        T s = 0, dcn = 0;
-        if (t < T_ - 1) {
-            for (int j = 0; j < G; j++) s += dz[(r + 1) * G + j] * U[k * G + j];
-            dcn = dc[i];
-        }
+        T s = t < T_ - 1 ? dhrec[i] : T(0), dcn = t < T_ - 1 ? dc[i] : T(0);
         const T* g = gates + r * G;
         T ig = g[k], f = g[H + k], gg = g[2 * H + k], o = g[3 * H + k];
         T tc = act(actv, c[r * H + k], T(0));
@@ -160,16 +158,16 @@ __device__ void lstm_step_bwd(T* dz, T* dc, const T* dy, const T* c, const T* ga
                                               int H, int ract, int actv, int persist) {     \
         lstm_bwd<T>(dz, dy, c, gates, U, B, T_, H, ract, actv, persist);                    \
     }                                                                                       \
-    extern "C" __global__ void lstm_step_fwd_##SFX(T* h, T* c, T* hprev, T* gates,          \
-                                                   const T* xw, const T* U, int B, int T_,  \
-                                                   int H, int t, int ract, int actv) {      \
-        lstm_step_fwd<T>(h, c, hprev, gates, xw, U, B, T_, H, t, ract, actv);               \
+    extern "C" __global__ void lstm_cell_fwd_##SFX(T* h, T* c, T* hprev, T* gates,          \
+                                                   const T* xw, int B, int T_, int H, int t, \
+                                                   int ract, int actv) {                     \
+        lstm_cell_fwd<T>(h, c, hprev, gates, xw, B, T_, H, t, ract, actv);                   \
     }                                                                                       \
-    extern "C" __global__ void lstm_step_bwd_##SFX(T* dz, T* dc, const T* dy, const T* c,   \
-                                                   const T* gates, const T* U, int B,       \
-                                                   int T_, int H, int t, int ract,          \
-                                                   int actv) {                              \
-        lstm_step_bwd<T>(dz, dc, dy, c, gates, U, B, T_, H, t, ract, actv);                 \
+    extern "C" __global__ void lstm_cell_bwd_##SFX(T* dz, T* dc, const T* dy,               \
+                                                   const T* dhrec, const T* c,              \
+                                                   const T* gates, int B, int T_, int H,    \
+                                                   int t, int ract, int actv) {             \
+        lstm_cell_bwd<T>(dz, dc, dy, dhrec, c, gates, B, T_, H, t, ract, actv);             \
     }
 DEFINE(float, f32)
 DEFINE(double, f64)

@@ -21,10 +21,11 @@ func TestBufferFreeTwice(t *testing.T) {
 }
 
 func TestPTXEntriesLoaded(t *testing.T) {
-	for _, k := range []string{"gemm", "act_fwd", "act_bwd", "dropout", "mse", "adam",
-		"colsum", "fill_rows", "sum_partial", "conv_fwd", "conv_bwd_x", "conv_bwd_w",
-		"lstm_fwd", "lstm_bwd", "gru_fwd", "gru_bwd", "lstm_step_fwd", "lstm_step_bwd",
-		"gru_step_fwd_a", "gru_step_fwd_b", "gru_step_bwd_a", "gru_step_bwd_b"} {
+	for _, k := range []string{"gemm_large", "gemm_small", "act_fwd", "act_bwd", "dropout",
+		"mse", "adam", "colsum", "fill_rows", "sum_partial", "conv_fwd", "conv_bwd_x",
+		"conv_bwd_w", "lstm_fwd", "lstm_bwd", "gru_fwd", "gru_bwd", "lstm_cell_fwd",
+		"lstm_cell_bwd", "gru_cell_fwd_a", "gru_cell_fwd_b", "gru_cell_bwd_a",
+		"gru_cell_bwd_b"} {
 		for _, s := range []string{"_f32", "_f64"} {
 			if _, ok := dev.fns[k+s]; !ok {
 				t.Errorf("kernel %s%s not loaded", k, s)
@@ -37,11 +38,14 @@ func TestGemm(t *testing.T) {
 	both(t, testGemm[float32], testGemm[float64])
 }
 
-// testGemm straddles the 16-wide tile edges in every dimension, with all transposes,
-// padded strides, beta 0 over NaN, and beta 1.
+// testGemm straddles the edges of both tiles (128 or 64 wide for float32, 64 or 32 for
+// float64) and of the k step of 8, with all transposes, padded strides, beta 0 over NaN,
+// and beta 1; the last sizes make enough large tiles to fill an H200, the others take
+// the small tile.
 func testGemm[T Float](t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	sizes := [][3]int{{1, 1, 1}, {15, 16, 17}, {33, 1, 64}, {65, 63, 31}, {7, 130, 5}}
+	sizes := [][3]int{{1, 1, 1}, {15, 16, 17}, {33, 1, 64}, {65, 63, 31}, {7, 130, 5},
+		{1537, 1410, 19}}
 	for _, s := range sizes {
 		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
 			m, n, k := s[0], s[1], s[2]

@@ -36,12 +36,54 @@ func gemmAt[T Float](d Driver, transA, transB bool, m, n, k int, alpha T, a *Buf
 	need("Gemm", "A", a, oa+(ar-1)*lda+ac)
 	need("Gemm", "B", b, ob+(br-1)*ldb+bc)
 	need("Gemm", "C", c, oc+(m-1)*ldc+n)
-	grid := cfg{gx: (n + 15) / 16, gy: (m + 15) / 16, bx: 16, by: 16,
-		smem: int(2 * 16 * 17 * sizeOf[T]())}
+	t := pickTile[T](d, m, n)
+	grid := cfg{gx: (n + t.bn - 1) / t.bn, gy: (m + t.bm - 1) / t.bm, bx: t.threads(), by: 1,
+		smem: t.smem()}
 	if grid.gy > 65535 {
-		// TODO(large m): fold rows into grid x, or loop over row panels, past 1048560 rows.
+		// TODO(large m): fold rows into grid x, or loop over row panels, past 65535 row tiles.
 		panic(fmt.Sprintf("cuda: Gemm: m = %d exceeds the grid's 65535 row tiles", m))
 	}
-	return launch(d, "gemm"+suffix[T](), grid, transA, transB, m, n, k, alpha, a.at(oa),
-		lda, b.at(ob), ldb, beta, c.at(oc), ldc)
+	return launch(d, t.name, grid, transA, transB, m, n, k, alpha, a.at(oa), lda, b.at(ob),
+		ldb, beta, c.at(oc), ldc)
+}
+
+// tile is one of gemm.cu's block tiles: bm×bn of C per block, each thread a 2v×2v
+// register block read as v-element vectors, k in steps of gemmBK.
+type tile struct {
+	name      string
+	bm, bn, v int
+	size      int64 // sizeof(T)
+}
+
+const gemmBK = 8
+
+func (t tile) threads() int { return (t.bm / (2 * t.v)) * (t.bn / (2 * t.v)) }
+
+// smem is the two alternating k-step buffers of both operands, rows padded by v.
+func (t tile) smem() int {
+	return int(2 * gemmBK * int64(t.bm+t.v+t.bn+t.v) * t.size)
+}
+
+// gemmTiles are gemm.cu's entry points, large tile first.
+func gemmTiles[T Float]() [2]tile {
+	if size := sizeOf[T](); size == 4 {
+		return [2]tile{{"gemm_large_f32", 128, 128, 4, size}, {"gemm_small_f32", 64, 64, 2, size}}
+	}
+	return [2]tile{{"gemm_large_f64", 64, 64, 2, 8}, {"gemm_small_f64", 32, 32, 2, 8}}
+}
+
+// pickTile takes the large tile when it gives every multiprocessor at least one block,
+// and otherwise the small one, which makes four times as many: a (256, 512)·(512, 2048)
+// step of the wide LSTM is 32 large tiles on the H200's 132 multiprocessors, but 128
+// small ones.
+//
+// TODO(split-k): a product with few tiles but a long k (the weight gradients sum over
+// B·T rows) would fill the GPU better by splitting k across blocks and adding the parts.
+func pickTile[T Float](d Driver, m, n int) tile {
+	ts := gemmTiles[T]()
+	large := ((m + ts[0].bm - 1) / ts[0].bm) * ((n + ts[0].bn - 1) / ts[0].bn)
+	if large >= d.Props().SMs {
+		return ts[0]
+	}
+	return ts[1]
 }

@@ -12,9 +12,6 @@ package emu
 /*
 #cgo CXXFLAGS: -std=c++20 -O1
 #cgo LDFLAGS: -lpthread
-void emu_gemm_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, int ta, int tb, int m,
-	int n, int k, double alpha, const double* A, int lda, const double* B, int ldb,
-	double beta, double* C, int ldc);
 void emu_act_fwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* y,
 	const double* x, int n, int a, double alpha);
 void emu_act_bwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* dx,
@@ -31,38 +28,6 @@ void emu_conv_bwd_x_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, doub
 	const double* dy, const double* w, int B, int T, int C, int K, int S, int O);
 void emu_conv_bwd_w_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* dw,
 	const double* dy, const double* x, int B, int T, int C, int K, int S, int O);
-void emu_lstm_fwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* h,
-	double* c, double* hprev, double* gates, const double* xw, const double* U, int B, int T,
-	int H, int ract, int actv, int persist);
-void emu_lstm_bwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* dz,
-	const double* dy, const double* c, const double* gates, const double* U, int B, int T,
-	int H, int ract, int actv, int persist);
-void emu_lstm_step_fwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* h,
-	double* c, double* hprev, double* gates, const double* xw, const double* U, int B, int T,
-	int H, int t, int ract, int actv);
-void emu_lstm_step_bwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* dz,
-	double* dc, const double* dy, const double* c, const double* gates, const double* U,
-	int B, int T, int H, int t, int ract, int actv);
-void emu_gru_fwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* h,
-	double* hprev, double* gates, double* q, const double* xw, const double* U,
-	const double* bRec, int B, int T, int H, int ract, int actv, int resetAfter, int persist);
-void emu_gru_bwd_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* daIn,
-	double* daRec, const double* dy, const double* hprev, const double* gates,
-	const double* q, const double* U, int B, int T, int H, int ract, int actv,
-	int resetAfter, int persist);
-void emu_gru_step_fwd_a_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* h,
-	double* hprev, double* gates, double* q, const double* xw, const double* U,
-	const double* bRec, int B, int T, int H, int t, int ract, int actv, int resetAfter);
-void emu_gru_step_fwd_b_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by, double* h,
-	double* gates, const double* q, const double* xw, const double* U, int B, int T, int H,
-	int t, int actv);
-void emu_gru_step_bwd_a_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by,
-	double* daIn, double* daRec, double* dhd, const double* dy, const double* hprev,
-	const double* gates, const double* q, const double* U, int B, int T, int H, int t,
-	int ract, int actv, int resetAfter);
-void emu_gru_step_bwd_b_f64(unsigned gx, unsigned gy, unsigned bx, unsigned by,
-	double* daIn, double* daRec, double* dhd, const double* hprev, const double* gates,
-	const double* U, int B, int T, int H, int t, int ract);
 */
 import "C"
 
@@ -86,16 +51,6 @@ func cb(v bool) C.int {
 // Launch shapes, as the cuda package's launchers choose them, but with smaller
 // grid-stride blocks (64 threads, 2 blocks) so that the stride loops wrap.
 const strideBlocks, strideThreads = 2, 64
-
-// rnnBlock is the cuda package's block size for a time-loop phase of n items.
-func rnnBlock(n int) C.uint { return C.uint(min(512, (n+31)/32*32)) }
-
-// Gemm runs gemm_f64 on (⌈n/16⌉, ⌈m/16⌉) blocks of 16×16 threads.
-func Gemm(ta, tb bool, m, n, k int, alpha float64, a []float64, lda int, b []float64,
-	ldb int, beta float64, c []float64, ldc int) {
-	C.emu_gemm_f64(C.uint((n+15)/16), C.uint((m+15)/16), 16, 16, cb(ta), cb(tb), ci(m), ci(n),
-		ci(k), C.double(alpha), p(a), ci(lda), p(b), ci(ldb), C.double(beta), p(c), ci(ldc))
-}
 
 // ActForward runs act_fwd_f64.
 func ActForward(a int, y, x []float64, alpha float64) {
@@ -138,59 +93,4 @@ func Conv(y, dx, dw, x, w, dy []float64, B, T, Cin, K, S, O int) {
 		ci(O))
 	C.emu_conv_bwd_w_f64(g, 1, t, 1, p(dw), p(dy), p(x), ci(B), ci(T), ci(Cin), ci(K), ci(S),
 		ci(O))
-}
-
-// LSTM runs lstm_fwd_f64 and lstm_bwd_f64 with one block per batch row.
-func LSTM(h, c, hprev, gates, xw, u, dz, dy []float64, B, T, H, ract, act int, persist bool) {
-	C.emu_lstm_fwd_f64(C.uint(B), 1, rnnBlock(4*H), 1, p(h), p(c), p(hprev), p(gates), p(xw),
-		p(u), ci(B), ci(T), ci(H), ci(ract), ci(act), cb(persist))
-	C.emu_lstm_bwd_f64(C.uint(B), 1, rnnBlock(H), 1, p(dz), p(dy), p(c), p(gates), p(u), ci(B),
-		ci(T), ci(H), ci(ract), ci(act), cb(persist))
-}
-
-// LSTMSteps runs the per-step kernels, one launch per step, as LoopStep does.
-func LSTMSteps(h, c, hprev, gates, xw, u, dz, dy []float64, B, T, H, ract, act int) {
-	dc := make([]float64, B*H)
-	g := C.uint((B*H + strideThreads - 1) / strideThreads)
-	for t := 0; t < T; t++ {
-		C.emu_lstm_step_fwd_f64(g, 1, strideThreads, 1, p(h), p(c), p(hprev), p(gates), p(xw),
-			p(u), ci(B), ci(T), ci(H), ci(t), ci(ract), ci(act))
-	}
-	for t := T - 1; t >= 0; t-- {
-		C.emu_lstm_step_bwd_f64(g, 1, strideThreads, 1, p(dz), p(dc), p(dy), p(c), p(gates),
-			p(u), ci(B), ci(T), ci(H), ci(t), ci(ract), ci(act))
-	}
-}
-
-// GRU runs gru_fwd_f64 and gru_bwd_f64 with one block per batch row.
-func GRU(h, hprev, gates, q, xw, u, bRec, daIn, daRec, dy []float64, B, T, H, ract, act int,
-	resetAfter, persist bool) {
-	C.emu_gru_fwd_f64(C.uint(B), 1, rnnBlock(H), 1, p(h), p(hprev), p(gates), p(q), p(xw),
-		p(u), p(bRec), ci(B), ci(T), ci(H), ci(ract), ci(act), cb(resetAfter), cb(persist))
-	C.emu_gru_bwd_f64(C.uint(B), 1, rnnBlock(H), 1, p(daIn), p(daRec), p(dy), p(hprev),
-		p(gates), p(q), p(u), ci(B), ci(T), ci(H), ci(ract), ci(act), cb(resetAfter),
-		cb(persist))
-}
-
-// GRUSteps runs the per-step GRU kernels, as LoopStep launches them.
-func GRUSteps(h, hprev, gates, q, xw, u, bRec, daIn, daRec, dy []float64, B, T, H, ract,
-	act int, resetAfter bool) {
-	dhd := make([]float64, B*H)
-	g, th := C.uint((B*H+strideThreads-1)/strideThreads), C.uint(strideThreads)
-	for t := 0; t < T; t++ {
-		C.emu_gru_step_fwd_a_f64(g, 1, th, 1, p(h), p(hprev), p(gates), p(q), p(xw), p(u),
-			p(bRec), ci(B), ci(T), ci(H), ci(t), ci(ract), ci(act), cb(resetAfter))
-		if !resetAfter {
-			C.emu_gru_step_fwd_b_f64(g, 1, th, 1, p(h), p(gates), p(q), p(xw), p(u), ci(B),
-				ci(T), ci(H), ci(t), ci(act))
-		}
-	}
-	for t := T - 1; t >= 0; t-- {
-		C.emu_gru_step_bwd_a_f64(g, 1, th, 1, p(daIn), p(daRec), p(dhd), p(dy), p(hprev),
-			p(gates), p(q), p(u), ci(B), ci(T), ci(H), ci(t), ci(ract), ci(act), cb(resetAfter))
-		if !resetAfter {
-			C.emu_gru_step_bwd_b_f64(g, 1, th, 1, p(daIn), p(daRec), p(dhd), p(hprev),
-				p(gates), p(u), ci(B), ci(T), ci(H), ci(t), ci(ract))
-		}
-	}
 }

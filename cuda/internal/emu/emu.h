@@ -16,6 +16,7 @@ void emu_sync();
 
 #define __global__
 #define __device__
+#define __launch_bounds__(...)
 #define __forceinline__ inline
 #define __shared__
 #define __align__(n) __attribute__((aligned(n)))

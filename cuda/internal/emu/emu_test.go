@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unsafe"
 
+	"github.com/seqnn/seqnn/cuda/internal/core"
 	"github.com/seqnn/seqnn/cuda/internal/ref"
 	"github.com/seqnn/seqnn/kernels"
 )
@@ -101,135 +103,51 @@ func TestConv1D(t *testing.T) {
 	}
 }
 
-// loop is how the time loop runs, as cuda.Loop: persistent, block, or per-step kernels.
-type loop int
-
-const (
-	persistent loop = iota
-	block
-	step
-)
-
 type rnnCase struct {
 	B, T, F, H int
 	ra         kernels.Activation
-	loop       loop
+	loop       core.Loop
 }
 
 var cases = []rnnCase{
-	{3, 7, 5, 50, kernels.HardSigmoid, persistent},
-	{3, 7, 5, 50, kernels.HardSigmoid, block},
-	{3, 7, 5, 50, kernels.HardSigmoid, step},
-	{2, 5, 3, 17, kernels.Sigmoid, persistent},
-	{2, 5, 3, 17, kernels.Sigmoid, step},
-	{1, 4, 2, 6, kernels.Sigmoid, block},
+	{3, 7, 5, 50, kernels.HardSigmoid, core.LoopPersistent},
+	{3, 7, 5, 50, kernels.HardSigmoid, core.LoopBlock},
+	{3, 7, 5, 50, kernels.HardSigmoid, core.LoopStep},
+	{2, 5, 3, 17, kernels.Sigmoid, core.LoopPersistent},
+	{2, 5, 3, 17, kernels.Sigmoid, core.LoopStep},
+	{1, 4, 2, 6, kernels.Sigmoid, core.LoopBlock},
 }
 
-// projectIn is xw = x·W + b, the product the Go launchers queue before a time loop.
-func projectIn(x, w, b []float64, rows, F, G int) []float64 {
-	xw := make([]float64, rows*G)
-	for i := range xw {
-		xw[i] = b[i%G]
-	}
-	kernels.Gemm(false, false, rows, G, F, 1, x, F, w, G, 1, xw, G)
-	return xw
-}
-
-func colSum(dst, src []float64, m, n int) {
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			dst[j] += src[i*n+j]
-		}
-	}
-}
-
-func TestLSTM(t *testing.T) {
-	for i, c := range cases {
-		rng := rand.New(rand.NewPCG(5, uint64(i)))
-		B, T, F, H, G := c.B, c.T, c.F, c.H, 4*c.H
-		rows := B * T
-		x, w, u, b := rnd(rng, rows*F, 1), rnd(rng, F*G, 0.5), rnd(rng, H*G, 0.3), rnd(rng, G, 0.5)
-		dy := rnd(rng, rows*H, 1)
-		want := ref.LSTM(ref.Dims{B: B, T: T, F: F, H: H, RecAct: c.ra, Act: kernels.Tanh},
-			x, w, u, b, dy)
-
-		h, cs, hprev := make([]float64, rows*H), make([]float64, rows*H), make([]float64, rows*H)
-		gates, dz := make([]float64, rows*G), make([]float64, rows*G)
-		xw := projectIn(x, w, b, rows, F, G)
-		if c.loop == step {
-			LSTMSteps(h, cs, hprev, gates, xw, u, dz, dy, B, T, H, int(c.ra), int(kernels.Tanh))
-		} else {
-			LSTM(h, cs, hprev, gates, xw, u, dz, dy, B, T, H, int(c.ra), int(kernels.Tanh),
-				c.loop == persistent)
-		}
-
-		// The products the launcher queues after the time loop (weightGrads).
-		dx, dw, du, db := make([]float64, rows*F), make([]float64, F*G), make([]float64, H*G),
-			make([]float64, G)
-		kernels.Gemm(true, false, F, G, rows, 1, x, F, dz, G, 1, dw, G)
-		kernels.Gemm(true, false, H, G, rows, 1, hprev, H, dz, G, 1, du, G)
-		colSum(db, dz, rows, G)
-		kernels.Gemm(false, true, rows, F, G, 1, dz, G, w, G, 0, dx, F)
-		name := fmt.Sprintf("%+v", c)
-		near(t, name+" h", h, want.H, tolerance)
-		near(t, name+" dx", dx, want.DX, tolerance)
-		near(t, name+" dW", dw, want.DW, tolerance)
-		near(t, name+" dU", du, want.DU, tolerance)
-		near(t, name+" db", db, want.DB, tolerance)
-	}
-}
-
-func TestGRU(t *testing.T) {
-	for _, resetAfter := range []bool{false, true} {
+// TestRecurrent runs core's LSTM and both GRU forms, every loop, in float64 against the
+// whole-sequence references composed from kernels' step functions: outputs and every
+// gradient, the weight products after the time loop included.
+func TestRecurrent(t *testing.T) {
+	for _, kind := range []string{"lstm", "gru", "gru-reset-after"} {
 		for i, c := range cases {
-			rng := rand.New(rand.NewPCG(6, uint64(i)))
-			B, T, F, H, G := c.B, c.T, c.F, c.H, 3*c.H
-			rows, nb := B*T, G
-			if resetAfter {
-				nb = 2 * G
+			rng := rand.New(rand.NewPCG(5, uint64(i)))
+			B, T, F, H := c.B, c.T, c.F, c.H
+			G, nb := 4*H, 4*H
+			if kind != "lstm" {
+				G, nb = 3*H, 3*H
 			}
-			x, w, u, b := rnd(rng, rows*F, 1), rnd(rng, F*G, 0.5), rnd(rng, H*G, 0.3),
-				rnd(rng, nb, 0.5)
-			dy := rnd(rng, rows*H, 1)
-			want := ref.GRU(ref.Dims{B: B, T: T, F: F, H: H, RecAct: c.ra, Act: kernels.Tanh},
-				resetAfter, x, w, u, b, dy)
-
-			h, hprev, q := make([]float64, rows*H), make([]float64, rows*H), make([]float64, rows*H)
-			gates, daIn, daRec := make([]float64, rows*G), make([]float64, rows*G),
-				make([]float64, rows*G)
-			var bRec []float64
-			if resetAfter {
-				bRec = b[G:]
+			if kind == "gru-reset-after" {
+				nb = 6 * H
 			}
-			xw := projectIn(x, w, b[:G], rows, F, G)
-			if c.loop == step {
-				GRUSteps(h, hprev, gates, q, xw, u, bRec, daIn, daRec, dy, B, T, H, int(c.ra),
-					int(kernels.Tanh), resetAfter)
+			x, w, u := rnd(rng, B*T*F, 1), rnd(rng, F*G, 0.5), rnd(rng, H*G, 0.3)
+			b, dy := rnd(rng, nb, 0.5), rnd(rng, B*T*H, 1)
+			dims := ref.Dims{B: B, T: T, F: F, H: H, RecAct: c.ra, Act: kernels.Tanh}
+			var want ref.Grads[float64]
+			if kind == "lstm" {
+				want = ref.LSTM(dims, x, w, u, b, dy)
 			} else {
-				GRU(h, hprev, gates, q, xw, u, bRec, daIn, daRec, dy, B, T, H, int(c.ra),
-					int(kernels.Tanh), resetAfter, c.loop == persistent)
+				want = ref.GRU(dims, kind == "gru-reset-after", x, w, u, b, dy)
 			}
-
-			hLast := q
-			if resetAfter {
-				hLast = hprev
+			got := runRecurrent(t, NewDriver(), kind, c.loop, B, T, F, H, x, w, u, b, dy,
+				c.ra)
+			name := fmt.Sprintf("%s %+v", kind, c)
+			for j, w := range [][]float64{want.H, want.DX, want.DW, want.DU, want.DB} {
+				near(t, name+" "+[]string{"h", "dx", "dW", "dU", "db"}[j], got[j], w, tolerance)
 			}
-			dx, dw, du, db := make([]float64, rows*F), make([]float64, F*G),
-				make([]float64, H*G), make([]float64, nb)
-			kernels.Gemm(true, false, F, G, rows, 1, x, F, daIn, G, 1, dw, G)
-			kernels.Gemm(true, false, H, 2*H, rows, 1, hprev, H, daRec, G, 1, du, G)
-			kernels.Gemm(true, false, H, H, rows, 1, hLast, H, daRec[2*H:], G, 1, du[2*H:], G)
-			colSum(db, daIn, rows, G)
-			if resetAfter {
-				colSum(db[G:], daRec, rows, G)
-			}
-			kernels.Gemm(false, true, rows, F, G, 1, daIn, G, w, G, 0, dx, F)
-			name := fmt.Sprintf("resetAfter=%v %+v", resetAfter, c)
-			near(t, name+" h", h, want.H, tolerance)
-			near(t, name+" dx", dx, want.DX, tolerance)
-			near(t, name+" dW", dw, want.DW, tolerance)
-			near(t, name+" dU", du, want.DU, tolerance)
-			near(t, name+" db", db, want.DB, tolerance)
 		}
 	}
 }
@@ -256,75 +174,192 @@ func TestSourcesCurrent(t *testing.T) {
 	}
 }
 
-// TestStepMatchesBlock backs the claim in lstm.cu and gru.cu that the per-step kernels sum
-// in the order of the one-launch loops: outputs and gradients agree bit for bit.
+// TestStepMatchesBlock backs the claim in lstm.cu and gru.cu that the per-step form
+// (matrix products and cell kernels) sums in the order of the one-launch loops: through
+// core's layers, LoopStep, LoopBlock and LoopPersistent give the same outputs and the
+// same gradients bit for bit, in both types, for the LSTM and both GRU forms. MaxB is
+// above B so that the layers' views of their step buffers are exercised with room left.
 func TestStepMatchesBlock(t *testing.T) {
-	const B, T, H = 2, 6, 9
-	rng := rand.New(rand.NewPCG(8, 8))
-	ra, act := int(kernels.HardSigmoid), int(kernels.Tanh)
-	same := func(what string, a, b []float64) {
-		for i := range a {
-			if a[i] != b[i] {
-				t.Errorf("%s[%d]: block %v, step %v", what, i, a[i], b[i])
-				return
+	t.Run("f32", testStepMatchesBlock[float32])
+	t.Run("f64", testStepMatchesBlock[float64])
+}
+
+func testStepMatchesBlock[T kernels.Float](t *testing.T) {
+	const B, Tn, F, H = 3, 6, 4, 9
+	loops := []core.Loop{core.LoopPersistent, core.LoopBlock, core.LoopStep}
+	for _, kind := range []string{"lstm", "gru", "gru-reset-after"} {
+		rng := rand.New(rand.NewPCG(8, 8))
+		G, nb := 4*H, 4*H
+		if kind != "lstm" {
+			G, nb = 3*H, 3*H
+		}
+		if kind == "gru-reset-after" {
+			nb = 6 * H
+		}
+		x, dy := cast[T](rnd(rng, B*Tn*F, 1)), cast[T](rnd(rng, B*Tn*H, 1))
+		w, u, bias := cast[T](rnd(rng, F*G, 0.5)), cast[T](rnd(rng, H*G, 0.3)),
+			cast[T](rnd(rng, nb, 0.5))
+		var first [5][]T
+		for i, loop := range loops {
+			d := NewDriver()
+			got := runRecurrent(t, d, kind, loop, B, Tn, F, H, x, w, u, bias, dy,
+				kernels.HardSigmoid)
+			if i == 0 {
+				first = got
+				continue
+			}
+			for j, what := range []string{"h", "dx", "dw", "du", "db"} {
+				for e := range got[j] {
+					if got[j][e] != first[j][e] {
+						t.Errorf("%s loop %d: %s[%d] = %v, persistent %v", kind, loop, what, e,
+							got[j][e], first[j][e])
+						break
+					}
+				}
 			}
 		}
-	}
-	mk := func(n int) [2][]float64 { return [2][]float64{make([]float64, n), make([]float64, n)} }
-
-	xw, u, dy := rnd(rng, B*T*4*H, 1), rnd(rng, H*4*H, 0.3), rnd(rng, B*T*H, 1)
-	h, c, hp, g, dz := mk(B*T*H), mk(B*T*H), mk(B*T*H), mk(B*T*4*H), mk(B*T*4*H)
-	LSTM(h[0], c[0], hp[0], g[0], xw, u, dz[0], dy, B, T, H, ra, act, false)
-	LSTMSteps(h[1], c[1], hp[1], g[1], xw, u, dz[1], dy, B, T, H, ra, act)
-	same("lstm h", h[0], h[1])
-	same("lstm dz", dz[0], dz[1])
-
-	for _, resetAfter := range []bool{false, true} {
-		xw, u, bRec := rnd(rng, B*T*3*H, 1), rnd(rng, H*3*H, 0.3), rnd(rng, 3*H, 0.5)
-		h, hp, q := mk(B*T*H), mk(B*T*H), mk(B*T*H)
-		g, dIn, dRec := mk(B*T*3*H), mk(B*T*3*H), mk(B*T*3*H)
-		GRU(h[0], hp[0], g[0], q[0], xw, u, bRec, dIn[0], dRec[0], dy, B, T, H, ra, act,
-			resetAfter, false)
-		GRUSteps(h[1], hp[1], g[1], q[1], xw, u, bRec, dIn[1], dRec[1], dy, B, T, H, ra, act,
-			resetAfter)
-		name := fmt.Sprint("gru resetAfter=", resetAfter)
-		same(name+" h", h[0], h[1])
-		same(name+" daIn", dIn[0], dIn[1])
-		same(name+" daRec", dRec[0], dRec[1])
 	}
 }
 
-// TestGemm runs the tiled product with its 16×16 blocks against kernels.Gemm, straddling
-// tile edges, with every transpose, padded strides, beta 0 over NaN and beta 1.
-func TestGemm(t *testing.T) {
-	rng := rand.New(rand.NewPCG(9, 9))
-	for _, s := range [][3]int{{1, 1, 1}, {15, 16, 17}, {33, 1, 64}, {65, 63, 31}} {
-		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
-			m, n, k := s[0], s[1], s[2]
-			ar, ac, br, bc := m, k, k, n
-			if tr[0] {
-				ar, ac = k, m
-			}
-			if tr[1] {
-				br, bc = n, k
-			}
-			lda, ldb, ldc := ac+3, bc+1, n+2
-			a, b := rnd(rng, ar*lda, 1), rnd(rng, br*ldb, 1)
-			for _, beta := range []float64{0, 1} {
-				c := rnd(rng, m*ldc, 1)
-				if beta == 0 {
-					for i := range c {
-						c[i] = math.NaN()
-					}
-				}
-				want := append([]float64(nil), c...)
-				kernels.Gemm(tr[0], tr[1], m, n, k, 0.5, a, lda, b, ldb, beta, want, ldc)
-				Gemm(tr[0], tr[1], m, n, k, 0.5, a, lda, b, ldb, beta, c, ldc)
-				near(t, fmt.Sprintf("m%d n%d k%d %v beta%v", m, n, k, tr, beta), c, want,
-					tolerance)
-			}
+// runRecurrent runs one layer's Forward and Backward through core on d with the loop
+// given, checks that loop ran, and returns h, dx, dw, du, db.
+func runRecurrent[T kernels.Float](t *testing.T, d *Driver, kind string, loop core.Loop,
+	B, Tn, F, H int, x, w, u, bias, dy []T, ra kernels.Activation) [5][]T {
+	t.Helper()
+	up := func(v []T) *core.Buffer[T] { return upload(t, d, v) }
+	dx, dw, du, db := make([]T, len(x)), make([]T, len(w)), make([]T, len(u)), make([]T, len(bias))
+	bx, bw, bu, bb, bdy := up(x), up(w), up(u), up(bias), up(dy)
+	bh, bdx, bdw, bdu, bdb := up(make([]T, B*Tn*H)), up(dx), up(dw), up(du), up(db)
+	var err error
+	var fwd, bwd core.Loop
+	if kind == "lstm" {
+		l, e := core.NewLSTM[T](d, F, H, Tn, B+2)
+		if e != nil {
+			t.Fatal(e)
+		}
+		l.Loop, l.RecAct = loop, ra
+		if err = l.Forward(bh, bx, bw, bu, bb, B); err == nil {
+			err = l.Backward(bdx, bdw, bdu, bdb, bdy, bx, bw, bu, B)
+		}
+		fwd, bwd = l.Used()
+		l.Free()
+	} else {
+		g, e := core.NewGRU[T](d, F, H, Tn, B+2, kind == "gru-reset-after")
+		if e != nil {
+			t.Fatal(e)
+		}
+		g.Loop, g.RecAct = loop, ra
+		if err = g.Forward(bh, bx, bw, bu, bb, B); err == nil {
+			fwd, bwd = g.Used(), g.Used()
+			err = g.Backward(bdx, bdw, bdu, bdb, bdy, bx, bw, bu, B)
+		}
+		g.Free()
+	}
+	if err != nil {
+		t.Fatalf("%s loop %d: %v", kind, loop, err)
+	}
+	if fwd != loop || bwd != loop {
+		t.Fatalf("%s: asked for loop %d, ran %d forward and %d backward", kind, loop, fwd, bwd)
+	}
+	h := make([]T, B*Tn*H)
+	for _, c := range []struct {
+		b   *core.Buffer[T]
+		dst []T
+	}{{bh, h}, {bdx, dx}, {bdw, dw}, {bdu, du}, {bdb, db}} {
+		if err := c.b.CopyOut(c.dst); err != nil {
+			t.Fatal(err)
 		}
 	}
+	for _, b := range []*core.Buffer[T]{bx, bw, bu, bb, bdy, bh, bdx, bdw, bdu, bdb} {
+		b.Free()
+	}
+	if d.Live() != 0 {
+		t.Errorf("%s: %d allocations left", kind, d.Live())
+	}
+	return [5][]T{h, dx, dw, du, db}
+}
+
+// TestGemm runs both of gemm.cu's tiles for each type through core.Gemm against
+// kernels.Gemm: sizes straddling the edges of the 128, 64 and 32-wide tiles and of the
+// k step of 8, every transpose, padded strides, beta 0 over NaN and beta 1. A driver
+// that reports one multiprocessor gets the large tile, one that reports very many the
+// small. float32 tolerance 1e-5: both sum in float32 with fused multiply-adds, in other
+// orders, over at most 130 terms.
+func TestGemm(t *testing.T) {
+	t.Run("f32", testGemm[float32])
+	t.Run("f64", testGemm[float64])
+}
+
+func testGemm[T kernels.Float](t *testing.T) {
+	tl := tolerance
+	if unsafe.Sizeof(T(0)) == 4 {
+		tl = 1e-5
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	sizes := [][3]int{{1, 1, 1}, {15, 16, 17}, {33, 1, 64}, {65, 63, 31}, {129, 130, 9}}
+	for _, sms := range []int{1, 1 << 20} {
+		d := NewDriver()
+		d.SMs = sms
+		for _, s := range sizes {
+			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+				m, n, k := s[0], s[1], s[2]
+				ar, ac, br, bc := m, k, k, n
+				if tr[0] {
+					ar, ac = k, m
+				}
+				if tr[1] {
+					br, bc = n, k
+				}
+				lda, ldb, ldc := ac+3, bc+1, n+2
+				a, b := cast[T](rnd(rng, ar*lda, 1)), cast[T](rnd(rng, br*ldb, 1))
+				for _, beta := range []T{0, 1} {
+					c := cast[T](rnd(rng, m*ldc, 1))
+					if beta == 0 {
+						for i := range c {
+							c[i] = T(math.NaN())
+						}
+					}
+					want := append([]T(nil), c...)
+					kernels.Gemm(tr[0], tr[1], m, n, k, 0.5, a, lda, b, ldb, beta, want, ldc)
+					da, db, dc := upload(t, d, a), upload(t, d, b), upload(t, d, c)
+					if err := core.Gemm(d, tr[0], tr[1], m, n, k, 0.5, da, lda, db, ldb, beta,
+						dc, ldc); err != nil {
+						t.Fatal(err)
+					}
+					if err := dc.CopyOut(c); err != nil {
+						t.Fatal(err)
+					}
+					da.Free()
+					db.Free()
+					dc.Free()
+					near(t, fmt.Sprintf("sms %d m%d n%d k%d %v beta%v", sms, m, n, k, tr, beta),
+						cast[float64](c), cast[float64](want), tl)
+				}
+			}
+		}
+		launches := d.Launches()
+		if len(launches) != 1 {
+			t.Errorf("sms %d: launched %v, want one tile throughout", sms, launches)
+		}
+		t.Logf("sms %d: %v", sms, launches)
+	}
+}
+
+func cast[U, T kernels.Float](x []T) []U {
+	y := make([]U, len(x))
+	for i, v := range x {
+		y[i] = U(v)
+	}
+	return y
+}
+
+func upload[T kernels.Float](t *testing.T, d *Driver, x []T) *core.Buffer[T] {
+	t.Helper()
+	b, err := core.Upload[T](d, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // TestSums checks the loss's two-pass sum and the bias gradients' column sums.
@@ -343,7 +378,11 @@ func TestSums(t *testing.T) {
 	m, n := 129, 200
 	src, dst := rnd(rng, m*n, 1), rnd(rng, n, 1)
 	want := append([]float64(nil), dst...)
-	colSum(want, src, m, n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			want[j] += src[i*n+j]
+		}
+	}
 	ColSum(dst, src, m, n)
 	near(t, "colsum", dst, want, tolerance)
 }

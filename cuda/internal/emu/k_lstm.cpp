@@ -7,15 +7,8 @@ EMU(lstm_fwd_f64, (double* h, double* c, double* hprev, double* gates, const dou
 EMU(lstm_bwd_f64, (double* dz, const double* dy, const double* c, const double* gates,
                    const double* U, int B, int T, int H, int ract, int actv, int persist),
     (dz, dy, c, gates, U, B, T, H, ract, actv, persist))
-EMU(lstm_step_fwd_f64, (double* h, double* c, double* hprev, double* gates, const double* xw,
-                        const double* U, int B, int T, int H, int t, int ract, int actv),
-    (h, c, hprev, gates, xw, U, B, T, H, t, ract, actv))
-EMU(lstm_step_bwd_f64, (double* dz, double* dc, const double* dy, const double* c,
-                        const double* gates, const double* U, int B, int T, int H, int t,
-                        int ract, int actv),
-    (dz, dc, dy, c, gates, U, B, T, H, t, ract, actv))
 #include "dispatch.h"
 EMU_REG2(lstm_fwd)
 EMU_REG2(lstm_bwd)
-EMU_REG2(lstm_step_fwd)
-EMU_REG2(lstm_step_bwd)
+EMU_REG2(lstm_cell_fwd)
+EMU_REG2(lstm_cell_bwd)

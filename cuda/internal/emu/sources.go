@@ -5,4 +5,4 @@
 package emu
 
 // sourcesSHA256 is the hash of the kernel sources this package was generated against.
-const sourcesSHA256 = "101a532ff02c0e5601bc883126ee09c22a8e9b28ecacbdceb3d83b484392ffff"
+const sourcesSHA256 = "ad73545773aeaf6bdbb743b0cfd8458cf80e9277903958c1b8f46fb39bd9f5ff"
