@@ -88,6 +88,8 @@ run)
 					printf "%-12s %12s %12s %8s\n", k, (g == "" ? "-" : g), (t == "" ? "-" : t), r
 				}
 			}' "$out/bench-session.txt" "$out/torch.txt"
+		echo "PyTorch above runs in full float32 (TF32 off); with cuDNN's default TF32 on:"
+		grep -E '^torch large/(lstm|gru)-tf32 ' "$out/torch.txt" || echo "(not measured)"
 		echo
 		echo "kernel benchmarks: exit $krc"
 		grep -E '^Benchmark|^(ok|FAIL|PASS)' "$out/bench-kernels.txt" || true

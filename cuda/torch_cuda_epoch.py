@@ -15,6 +15,11 @@ torch.cuda.synchronize() on both sides; it prints one line per job:
 
     python3 cuda/torch_cuda_epoch.py --rounds 5
 
+Everything runs in full float32, as seqnn does: TF32 tensor-core math is turned off for
+cuBLAS and cuDNN (PyTorch 1.12+ leaves it on for cuDNN by default, trading ten bits of
+mantissa for speed). For scale, the wide LSTM and GRU are also timed with TF32 on, as
+large/lstm-tf32 and large/gru-tf32.
+
 The models differ from seqnn's as bench/torch_epoch.py says: PyTorch's LSTM and GRU use
 the sigmoid gate and the reset-after GRU (cuDNN's forms), not Keras 2.1.1's
 hard_sigmoid and reset-before; the work per step is the same.
@@ -86,11 +91,21 @@ def make_matmul():
     n = 4096
     g = torch.Generator().manual_seed(3)
     a = torch.rand(n, n, generator=g).to(DEV)
-    torch.backends.cuda.matmul.allow_tf32 = False  # full float32, as the Go kernel
 
     def step():
         torch.matmul(a, a)
     return step
+
+
+def with_tf32(step):
+    """step with cuDNN's TF32 tensor-core math on, PyTorch's default, for comparison."""
+    def run():
+        torch.backends.cudnn.allow_tf32 = True
+        try:
+            step()
+        finally:
+            torch.backends.cudnn.allow_tf32 = False
+    return run
 
 
 def main():
@@ -102,12 +117,16 @@ def main():
         return 1
     torch.backends.cudnn.enabled = True
     torch.backends.cudnn.benchmark = False
+    torch.backends.cuda.matmul.allow_tf32 = False  # full float32, as seqnn's kernels
+    torch.backends.cudnn.allow_tf32 = False
     torch.manual_seed(0)
     print("torch", torch.__version__, "cudnn", torch.backends.cudnn.version(),
           torch.cuda.get_device_name(0), flush=True)
     jobs = [("epoch/cnn", make_epoch(CNNModel)), ("epoch/lstm", make_epoch(LSTMModel)),
             ("epoch/gru", make_epoch(GRUModel)), ("large/lstm", make_large(nn.LSTM)),
-            ("large/gru", make_large(nn.GRU)), ("gemm4096", make_matmul())]
+            ("large/gru", make_large(nn.GRU)), ("gemm4096", make_matmul()),
+            ("large/lstm-tf32", with_tf32(make_large(nn.LSTM))),
+            ("large/gru-tf32", with_tf32(make_large(nn.GRU)))]
     for name, job in jobs:
         for _ in range(2):
             job()
