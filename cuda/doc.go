@@ -19,7 +19,8 @@
 // Layer-level operations on device buffers: Gemm, ActForward/ActBackward, Dropout,
 // (*MSE).Forward, AdamStep, ColSum, Conv1DForward/Conv1DBackward, and the LSTM and GRU
 // types, whose Forward and Backward run the whole time loop on the device (see Loop:
-// persistent with U in shared memory when it fits, else one fused launch per step).
+// persistent with U in shared memory when it fits, else per step a matrix product and
+// a cell kernel).
 // Each mirrors a CPU twin in package kernels, with the same layouts and, where the
 // arithmetic allows, the same order of operations; the parity tests say how close.
 // NNDevice is the nn.Device built on them: a whole model, its gradients and Adam moments

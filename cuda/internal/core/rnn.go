@@ -19,8 +19,9 @@ const (
 	LoopPersistent
 	// LoopBlock: one block per batch row runs all T steps, U read through the cache.
 	LoopBlock
-	// LoopStep: one fused launch per step (two for the reset-before GRU) over B·H threads,
-	// which keeps more of the GPU busy when B is small and H large.
+	// LoopStep: per step, the recurrent product as a matrix product over the whole
+	// batch and then a cell kernel over B·H threads (two of each for the reset-before
+	// GRU), which keeps the GPU busy when H is large.
 	LoopStep
 )
 
@@ -68,7 +69,7 @@ func sharedPlan[T Float](limit, state, H, G int, allow bool) (bytes int, persist
 // (tanh). Forward is one product for x·W + b and then the time loop, run as Loop says:
 // by default one launch for all T steps with U kept in shared memory when it fits
 // (227 KiB on an H100/H200: float32 with H ≤ 119, float64 with H ≤ 84; 48 KiB where the
-// device cannot opt in: 54 and 38), else one fused launch per step. Backward
+// device cannot opt in: 54 and 38), else per step a product and a cell kernel. Backward
 // runs the time loop the same way, then products for the weight gradients.
 // Buffers are sized once for MaxB; nothing is allocated per call.
 type LSTM[T Float] struct {
@@ -250,7 +251,8 @@ func weightGrads[T Float](d Driver, dx, dw, du, dbias, daIn, daRec, x, w, hprev,
 // and in both h_t = z∘h_{t-1} + (1-z)∘ĥ, h_0 = 0. By default U stays in shared memory
 // for one launch over the whole sequence when it fits (227 KiB on an H100/H200: float32
 // with H ≤ 138, float64 with H ≤ 97; 48 KiB where the device cannot opt in: 63 and 44);
-// otherwise each step is one launch (reset after) or two (reset before).
+// otherwise each step is a product and a cell kernel (reset after) or two of each
+// (reset before).
 type GRU[T Float] struct {
 	d             Driver
 	F, H, T, MaxB int
