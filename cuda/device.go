@@ -33,11 +33,12 @@ type Device struct {
 	props   core.Props // set by the worker before Open returns, read-only after
 
 	// Owned by the worker goroutine.
-	ctx    cu.CUContext
-	mods   []cu.Module
-	fns    map[string]cu.Function
-	optin  map[string]int // dynamic shared memory each kernel was allowed above 48 KiB
-	stream cu.Stream      // the zero Stream is the context's default (null) stream
+	ctx     cu.CUContext
+	mods    []cu.Module
+	fns     map[string]cu.Function
+	optin   map[string]int // dynamic shared memory each kernel was allowed above 48 KiB
+	stream  cu.Stream      // the zero Stream is the context's default (null) stream
+	scratch cu.DevicePtr   // the workspace of drv.Scratch, 0 until first asked for
 }
 
 // Open creates a context on GPU ordinal, loads every PTX module and resolves every
@@ -157,6 +158,10 @@ func ptxEntries(src string) []string {
 }
 
 func (d *Device) teardown() {
+	if d.scratch != 0 {
+		cu.MemFree(d.scratch)
+		d.scratch = 0
+	}
 	for _, m := range d.mods {
 		m.Unload()
 	}

@@ -38,6 +38,25 @@ func (r *drv) Alloc(bytes int64) (uint64, error) {
 	return uint64(p), err
 }
 
+// Scratch implements core.Driver: core.ScratchBytes of device memory, allocated on first
+// use and freed with the context.
+func (r *drv) Scratch() (uint64, error) {
+	d := r.dev()
+	var p cu.DevicePtr
+	err := d.do(func() error {
+		if d.scratch == 0 {
+			s, err := cu.MemAlloc(core.ScratchBytes)
+			if err != nil {
+				return fmt.Errorf("cuda: allocating the %d-byte workspace: %w", core.ScratchBytes, err)
+			}
+			d.scratch = s
+		}
+		p = d.scratch
+		return nil
+	})
+	return uint64(p), err
+}
+
 func (r *drv) Free(p uint64) {
 	r.dev().do(func() error { return cu.MemFree(cu.DevicePtr(p)) }) // an error here means the context is gone
 }

@@ -16,12 +16,16 @@
 // cuBLAS-class kernels build on).
 //
 // Every element's sum runs over p = 0, 1, …, k-1 in order and is then scaled:
-// c = alpha·Σ + beta·c. float32 accumulates with fused multiply-add, like the CPU's
+// c = alpha·Σ + beta·c. A product with few tiles and a long k can be split along k
+// (split-k): grid row y then covers split y / ⌈m/BM⌉, which sums p over
+// [split·kc, split·kc + kc) and writes its partial sum sc elements further into C (the
+// launcher passes a workspace, alpha 1 and beta 0), and gemm_reduce adds the splits in
+// order. Unsplit, kc = k and the one split is C itself. float32 accumulates with fused multiply-add, like the CPU's
 // AVX2/FMA kernel (kernels.Gemm for float32), and float64 with a rounded product and
 // sum, like gonum's (madd in common.cuh); gen.sh's -fmad=false keeps the compiler from
 // fusing anything else on its own.
 //
-// Launch with NT = (BM/2V)·(BN/2V) threads in x, grid (⌈n/BN⌉, ⌈m/BM⌉), and
+// Launch with NT = (BM/2V)·(BN/2V) threads in x, grid (⌈n/BN⌉, splits·⌈m/BM⌉), and
 // 2·BK·(BM+V + BN+V)·sizeof(T) bytes of dynamic shared memory (core/gemm.go's tile).
 #include "common.cuh"
 
@@ -35,7 +39,7 @@ struct __align__(V * sizeof(T)) vec {
 
 template <typename T, int BM, int BN, int V>
 __device__ void gemm_tile(int ta, int tb, int m, int n, int k, T alpha, const T* A, int lda,
-                          const T* B, int ldb, T beta, T* C, int ldc) {
+                          const T* B, int ldb, T beta, T* C, int ldc, int kc, long long sc) {
     static_assert(V * sizeof(T) <= 16, "vector loads are at most 16 bytes");
     constexpr int TX = BN / (2 * V), NT = TX * (BM / (2 * V));
     constexpr int SA = BM + V, SB = BN + V; // padded rows: the k-major stores do not collide
@@ -46,7 +50,10 @@ __device__ void gemm_tile(int ta, int tb, int m, int n, int k, T alpha, const T*
     T* as = (T*)smem;         // [2][BK][SA]
     T* bs = as + 2 * BK * SA; // [2][BK][SB]
     const int tid = threadIdx.x, tx = tid % TX, ty = tid / TX;
-    const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
+    const int tilesM = (m + BM - 1) / BM, split = blockIdx.y / tilesM;
+    const int m0 = (blockIdx.y % tilesM) * BM, n0 = blockIdx.x * BN;
+    const int k0 = split * kc, k1 = min(k, k0 + kc); // this block's part of the sum
+    C += split * sc;
 
     // Element e of a step's slice, numbered so that consecutive threads read consecutive
     // addresses of the matrix as stored: along rows of A when it is stored k×m (ta),
@@ -59,7 +66,7 @@ __device__ void gemm_tile(int ta, int tb, int m, int n, int k, T alpha, const T*
             int r = ta ? e % BM : e / BK, p = ta ? e / BM : e % BK;
             int gr = m0 + r, gp = p0 + p;
             ra[i] = T(0);
-            if (gr < m && gp < k) ra[i] = ta ? A[(size_t)gp * lda + gr] : A[(size_t)gr * lda + gp];
+            if (gr < m && gp < k1) ra[i] = ta ? A[(size_t)gp * lda + gr] : A[(size_t)gr * lda + gp];
         }
 #pragma unroll
         for (int i = 0; i < LB; i++) {
@@ -67,7 +74,7 @@ __device__ void gemm_tile(int ta, int tb, int m, int n, int k, T alpha, const T*
             int c = tb ? e / BK : e % BN, p = tb ? e % BK : e / BN;
             int gc = n0 + c, gp = p0 + p;
             rb[i] = T(0);
-            if (gc < n && gp < k) rb[i] = tb ? B[(size_t)gc * ldb + gp] : B[(size_t)gp * ldb + gc];
+            if (gc < n && gp < k1) rb[i] = tb ? B[(size_t)gc * ldb + gp] : B[(size_t)gp * ldb + gc];
         }
     };
     auto store = [&](int buf) {
@@ -93,14 +100,14 @@ __device__ void gemm_tile(int ta, int tb, int m, int n, int k, T alpha, const T*
 #pragma unroll
         for (int j = 0; j < 2 * V; j++) acc[i][j] = T(0);
 
-    const int steps = (k + BK - 1) / BK;
+    const int steps = (k1 - k0 + BK - 1) / BK;
     if (steps > 0) {
-        fetch(0);
+        fetch(k0);
         store(0);
     }
     __syncthreads();
     for (int s = 0; s < steps; s++) {
-        if (s + 1 < steps) fetch((s + 1) * BK);
+        if (s + 1 < steps) fetch(k0 + (s + 1) * BK);
         const T* a = as + (s & 1) * BK * SA;
         const T* b = bs + (s & 1) * BK * SB;
 #pragma unroll
@@ -150,9 +157,34 @@ __device__ void gemm_tile(int ta, int tb, int m, int n, int k, T alpha, const T*
 #define DEFINE(T, SFX, NAME, BM, BN, V)                                                   \
     extern "C" __global__ void __launch_bounds__((BM / (2 * V)) * (BN / (2 * V)))          \
         gemm_##NAME##_##SFX(int ta, int tb, int m, int n, int k, T alpha, const T* A,      \
-                            int lda, const T* B, int ldb, T beta, T* C, int ldc) {         \
-        gemm_tile<T, BM, BN, V>(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);     \
+                            int lda, const T* B, int ldb, T beta, T* C, int ldc, int kc,   \
+                            long long sc) {                                                \
+        gemm_tile<T, BM, BN, V>(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, kc,  \
+                                sc);                                                       \
     }
+// gemm_reduce finishes a product split along k: C = alpha·Σ_j W_j + beta·C over the
+// splits W_j (m×n, packed, sc = m·n apart), summed in order j = 0, 1, …
+template <typename T>
+__device__ void gemm_reduce(T* C, int ldc, const T* W, int m, int n, int splits, T alpha,
+                            T beta) {
+    size_t mn = (size_t)m * n;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < mn;
+         i += (size_t)gridDim.x * blockDim.x) {
+        T s = W[i];
+        for (int j = 1; j < splits; j++) s += W[j * mn + i];
+        T* out = &C[(i / n) * ldc + i % n];
+        *out = beta == T(0) ? alpha * s : alpha * s + beta * *out;
+    }
+}
+
+#define DEFINE_REDUCE(T, SFX)                                                              \
+    extern "C" __global__ void gemm_reduce_##SFX(T* C, int ldc, const T* W, int m, int n,  \
+                                                 int splits, T alpha, T beta) {            \
+        gemm_reduce<T>(C, ldc, W, m, n, splits, alpha, beta);                              \
+    }
+DEFINE_REDUCE(float, f32)
+DEFINE_REDUCE(double, f64)
+
 DEFINE(float, f32, large, 128, 128, 4)
 DEFINE(float, f32, small, 64, 64, 2)
 DEFINE(double, f64, large, 64, 64, 2)

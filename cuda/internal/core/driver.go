@@ -31,7 +31,15 @@ type Driver interface {
 	// Props reports the device's figures that launch shapes depend on; they are fixed
 	// when the driver opens and cost nothing to read.
 	Props() Props
+	// Scratch returns the address of the driver's workspace of ScratchBytes, allocated
+	// on first use and freed with the driver. A launcher may use it between queuing the
+	// launch that fills it and the one that reads it; nothing lives there across calls.
+	Scratch() (uint64, error)
 }
+
+// ScratchBytes is the size of a driver's workspace: room for the partial sums of a
+// matrix product split along k (gemm.go), 8 MiB.
+const ScratchBytes = 8 << 20
 
 // Props are the figures of a device that the launchers size their launches by.
 type Props struct {

@@ -43,8 +43,45 @@ func gemmAt[T Float](d Driver, transA, transB bool, m, n, k int, alpha T, a *Buf
 		// TODO(large m): fold rows into grid x, or loop over row panels, past 65535 row tiles.
 		panic(fmt.Sprintf("cuda: Gemm: m = %d exceeds the grid's 65535 row tiles", m))
 	}
-	return launch(d, t.name, grid, transA, transB, m, n, k, alpha, a.at(oa), lda, b.at(ob),
-		ldb, beta, c.at(oc), ldc)
+	splits, kc := splitK[T](d, t, m, n, k)
+	if splits == 1 {
+		return launch(d, t.name, grid, transA, transB, m, n, k, alpha, a.at(oa), lda,
+			b.at(ob), ldb, beta, c.at(oc), ldc, k, 0)
+	}
+	ws, err := d.Scratch()
+	if err != nil {
+		return err
+	}
+	grid.gy *= splits
+	err = launch(d, t.name, grid, transA, transB, m, n, k, T(1), a.at(oa), lda, b.at(ob),
+		ldb, T(0), ws, n, kc, m*n)
+	if err != nil {
+		return err
+	}
+	return launch(d, "gemm_reduce"+suffix[T](), linear(m*n), c.at(oc), ldc, ws, m, n, splits,
+		alpha, beta)
+}
+
+// splitMin is the shortest part of k a split-k block sums: 16 steps of gemmBK.
+const splitMin = 128
+
+// splitK decides whether to split a product along k, returning the number of parts and
+// the length of each (a multiple of gemmBK; the last may be shorter). It splits only
+// when the product's tiles would leave more than half of the multiprocessors idle and k
+// holds at least two parts of splitMin, into as many parts as bring the blocks up to
+// one per multiprocessor, within the driver's workspace. The tutorial LSTM's dU,
+// (50, 2048)·(2048, 200), is four tiles: split 16 ways, 64 blocks sum 128 terms each
+// instead of four blocks summing 2048.
+func splitK[T Float](d Driver, t tile, m, n, k int) (splits, kc int) {
+	tiles := ((m + t.bm - 1) / t.bm) * ((n + t.bn - 1) / t.bn)
+	sms := d.Props().SMs
+	room := int(ScratchBytes / (int64(m) * int64(n) * t.size))
+	splits = min((sms+tiles-1)/tiles, k/splitMin, room, 65535/((m+t.bm-1)/t.bm))
+	if 2*tiles > sms || splits < 2 {
+		return 1, k
+	}
+	kc = ((k+splits-1)/splits + gemmBK - 1) / gemmBK * gemmBK
+	return (k + kc - 1) / kc, kc
 }
 
 // tile is one of gemm.cu's block tiles: bm×bn of C per block, each thread a 2v×2v
@@ -77,8 +114,7 @@ func gemmTiles[T Float]() [2]tile {
 // step of the wide LSTM is 32 large tiles on the H200's 132 multiprocessors, but 128
 // small ones.
 //
-// TODO(split-k): a product with few tiles but a long k (the weight gradients sum over
-// B·T rows) would fill the GPU better by splitting k across blocks and adding the parts.
+// A product with few tiles but a long k is also split along k (splitK).
 func pickTile[T Float](d Driver, m, n int) tile {
 	ts := gemmTiles[T]()
 	large := ((m + ts[0].bm - 1) / ts[0].bm) * ((n + ts[0].bn - 1) / ts[0].bn)

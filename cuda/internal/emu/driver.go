@@ -43,6 +43,7 @@ type Driver struct {
 	mu       sync.Mutex
 	launches map[string]int
 	live     map[uint64]int64 // allocations not yet freed, by address
+	scratch  uint64           // the workspace of Scratch, not counted in live
 }
 
 var _ core.Driver = (*Driver)(nil)
@@ -121,6 +122,21 @@ func (d *Driver) Launch(name string, gx, gy, bx, by, smem int, args []uint64) er
 // 227 KiB = 232448 bytes of opt-in shared memory a block, the limit Launch enforces.
 func (d *Driver) Props() core.Props {
 	return core.Props{SMs: d.SMs, MaxShared: int(C.emu_max_shared_optin())}
+}
+
+// Scratch implements core.Driver: core.ScratchBytes of host memory, allocated on first
+// use and, like a GPU's workspace outliving its sessions, kept for the Driver's lifetime
+// (calloc maps it lazily, so an untouched page costs nothing).
+func (d *Driver) Scratch() (uint64, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.scratch == 0 {
+		d.scratch = uint64(C.emu_alloc(C.size_t(core.ScratchBytes)))
+		if d.scratch == 0 {
+			return 0, fmt.Errorf("emu: allocating the %d-byte workspace failed", core.ScratchBytes)
+		}
+	}
+	return d.scratch, nil
 }
 
 // Launches reports how many times each kernel ran.

@@ -283,8 +283,9 @@ func runRecurrent[T kernels.Float](t *testing.T, d *Driver, kind string, loop co
 // kernels.Gemm: sizes straddling the edges of the 128, 64 and 32-wide tiles and of the
 // k step of 8, every transpose, padded strides, beta 0 over NaN and beta 1. A driver
 // that reports one multiprocessor gets the large tile, one that reports very many the
-// small. float32 tolerance 1e-5: both sum in float32 with fused multiply-adds, in other
-// orders, over at most 130 terms.
+// small; with an H200's 132, the last two sizes are split along k (7 and 4 parts, the
+// last part short) and finished by gemm_reduce. float32 tolerance 1e-5: both sum in
+// float32 with fused multiply-adds, in other orders.
 func TestGemm(t *testing.T) {
 	t.Run("f32", testGemm[float32])
 	t.Run("f64", testGemm[float64])
@@ -297,7 +298,12 @@ func testGemm[T kernels.Float](t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(9, 9))
 	sizes := [][3]int{{1, 1, 1}, {15, 16, 17}, {33, 1, 64}, {65, 63, 31}, {129, 130, 9}}
-	for _, sms := range []int{1, 1 << 20} {
+	split := [][3]int{{5, 7, 1000}, {40, 70, 600}}
+	for _, sms := range []int{1, 1 << 20, 132} {
+		sizes := sizes
+		if sms == 132 {
+			sizes = split
+		}
 		d := NewDriver()
 		d.SMs = sms
 		for _, s := range sizes {
@@ -337,12 +343,23 @@ func testGemm[T kernels.Float](t *testing.T) {
 				}
 			}
 		}
-		launches := d.Launches()
+		launches, reduce := d.Launches(), "gemm_reduce"+suffix[T]()
+		if n := launches[reduce]; (sms == 132) != (n > 0) {
+			t.Errorf("sms %d: %d launches of %s", sms, n, reduce)
+		}
+		delete(launches, reduce)
 		if len(launches) != 1 {
 			t.Errorf("sms %d: launched %v, want one tile throughout", sms, launches)
 		}
 		t.Logf("sms %d: %v", sms, launches)
 	}
+}
+
+func suffix[T kernels.Float]() string {
+	if unsafe.Sizeof(T(0)) == 4 {
+		return "_f32"
+	}
+	return "_f64"
 }
 
 func cast[U, T kernels.Float](x []T) []U {

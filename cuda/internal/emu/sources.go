@@ -5,4 +5,4 @@
 package emu
 
 // sourcesSHA256 is the hash of the kernel sources this package was generated against.
-const sourcesSHA256 = "ad73545773aeaf6bdbb743b0cfd8458cf80e9277903958c1b8f46fb39bd9f5ff"
+const sourcesSHA256 = "28c99f22d61153efa89eb722c7ec55f5e052af8e88ef786508c2c8e3e82be6d3"
