@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/seqnn/seqnn/cuda/internal/core"
-	"github.com/seqnn/seqnn/cuda/internal/ref"
 	"github.com/seqnn/seqnn/kernels"
 )
 
@@ -46,49 +45,17 @@ func testOptIn[T Float](t *testing.T) {
 	rng := rand.New(rand.NewPCG(40, uint64(size)))
 
 	t.Run("lstm", func(t *testing.T) {
-		G := 4 * c.H
-		x, w := randn[T](rng, c.B*c.T*c.F, 1), randn[T](rng, c.F*G, 0.5)
-		u, bias := randn[T](rng, c.H*G, 0.3), randn[T](rng, G, 0.5)
-		dy := randn[T](rng, c.B*c.T*c.H, 1)
-		want := ref.LSTM(c.dims(), x, w, u, bias, dy)
-		l, err := NewLSTM[T](dev, c.F, c.H, c.T, c.B)
-		check(t, err)
-		defer l.Free()
-		l.RecAct = c.ra
-		gx, gw, gu := up(t, x), up(t, w), up(t, u)
-		gh, gdx := zeros[T](t, len(want.H)), zeros[T](t, len(x))
-		gdw, gdu, gdb := zeros[T](t, len(w)), zeros[T](t, len(u)), zeros[T](t, G)
-		check(t, l.Forward(gh, gx, gw, gu, up(t, bias), c.B))
-		check(t, l.Backward(gdx, gdw, gdu, gdb, up(t, dy), gx, gw, gu, c.B))
-		if fwd, bwd := l.Used(); fwd != LoopPersistent || bwd != LoopPersistent {
+		fwd, bwd := runLSTMCase[T](t, c, rng, c.B)
+		if fwd != LoopPersistent || bwd != LoopPersistent {
 			t.Errorf("loops forward %d, backward %d; want persistent (1)", fwd, bwd)
 		}
-		compareRNN(t, want, gh, gdx, gdw, gdu, gdb)
 		optedIn(t, "lstm_fwd"+sfx, "lstm_bwd"+sfx)
 	})
 	for _, resetAfter := range []bool{false, true} {
 		t.Run(fmt.Sprint("gru/resetAfter=", resetAfter), func(t *testing.T) {
-			G, nb := 3*c.H, 3*c.H
-			if resetAfter {
-				nb = 2 * G
+			if loop := runGRUCase[T](t, c, resetAfter, rng); loop != LoopPersistent {
+				t.Errorf("loop %d; want persistent (1)", loop)
 			}
-			x, w := randn[T](rng, c.B*c.T*c.F, 1), randn[T](rng, c.F*G, 0.5)
-			u, bias := randn[T](rng, c.H*G, 0.3), randn[T](rng, nb, 0.5)
-			dy := randn[T](rng, c.B*c.T*c.H, 1)
-			want := ref.GRU(c.dims(), resetAfter, x, w, u, bias, dy)
-			g, err := NewGRU[T](dev, c.F, c.H, c.T, c.B, resetAfter)
-			check(t, err)
-			defer g.Free()
-			g.RecAct = c.ra
-			gx, gw, gu := up(t, x), up(t, w), up(t, u)
-			gh, gdx := zeros[T](t, len(want.H)), zeros[T](t, len(x))
-			gdw, gdu, gdb := zeros[T](t, len(w)), zeros[T](t, len(u)), zeros[T](t, nb)
-			check(t, g.Forward(gh, gx, gw, gu, up(t, bias), c.B))
-			check(t, g.Backward(gdx, gdw, gdu, gdb, up(t, dy), gx, gw, gu, c.B))
-			if g.Used() != LoopPersistent {
-				t.Errorf("loop %d; want persistent (1)", g.Used())
-			}
-			compareRNN(t, want, gh, gdx, gdw, gdu, gdb)
 			optedIn(t, "gru_fwd"+sfx, "gru_bwd"+sfx)
 		})
 	}

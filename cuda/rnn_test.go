@@ -50,27 +50,34 @@ func TestLSTM(t *testing.T) {
 func testLSTM[T Float](t *testing.T) {
 	for i, c := range rnnCases {
 		t.Run(c.String(), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(20, uint64(i)))
-			G := 4 * c.H
-			x, w := randn[T](rng, c.B*c.T*c.F, 1), randn[T](rng, c.F*G, 0.5)
-			u, bias := randn[T](rng, c.H*G, 0.3), randn[T](rng, G, 0.5)
-			dy := randn[T](rng, c.B*c.T*c.H, 1)
-			want := ref.LSTM(c.dims(), x, w, u, bias, dy)
-
-			l, err := NewLSTM[T](dev, c.F, c.H, c.T, c.B+1) // MaxB above B: partial batch
-			check(t, err)
-			defer l.Free()
-			l.RecAct, l.Loop = c.ra, c.loop
-			gx, gw, gu := up(t, x), up(t, w), up(t, u)
-			gh, gdx := zeros[T](t, len(want.H)), zeros[T](t, len(x))
-			gdw, gdu, gdb := zeros[T](t, len(w)), zeros[T](t, len(u)), zeros[T](t, G)
-			check(t, l.Forward(gh, gx, gw, gu, up(t, bias), c.B))
-			check(t, l.Backward(gdx, gdw, gdu, gdb, up(t, dy), gx, gw, gu, c.B))
-			fwd, bwd := l.Used()
+			fwd, bwd := runLSTMCase[T](t, c, rand.New(rand.NewPCG(20, uint64(i))), c.B+1)
 			t.Logf("loops run (1 persistent, 2 block, 3 step): forward %d, backward %d", fwd, bwd)
-			compareRNN(t, want, gh, gdx, gdw, gdu, gdb)
 		})
 	}
+}
+
+// runLSTMCase runs an LSTM layer of case c, sized for batches of maxB (above c.B: a
+// partial batch), forward and backward on the GPU against package ref, and returns the
+// loops it ran.
+func runLSTMCase[T Float](t *testing.T, c rnnCase, rng *rand.Rand, maxB int) (fwd, bwd Loop) {
+	t.Helper()
+	G := 4 * c.H
+	x, w := randn[T](rng, c.B*c.T*c.F, 1), randn[T](rng, c.F*G, 0.5)
+	u, bias := randn[T](rng, c.H*G, 0.3), randn[T](rng, G, 0.5)
+	dy := randn[T](rng, c.B*c.T*c.H, 1)
+	want := ref.LSTM(c.dims(), x, w, u, bias, dy)
+
+	l, err := NewLSTM[T](dev, c.F, c.H, c.T, maxB)
+	check(t, err)
+	defer l.Free()
+	l.RecAct, l.Loop = c.ra, c.loop
+	gx, gw, gu := up(t, x), up(t, w), up(t, u)
+	gh, gdx := zeros[T](t, len(want.H)), zeros[T](t, len(x))
+	gdw, gdu, gdb := zeros[T](t, len(w)), zeros[T](t, len(u)), zeros[T](t, G)
+	check(t, l.Forward(gh, gx, gw, gu, up(t, bias), c.B))
+	check(t, l.Backward(gdx, gdw, gdu, gdb, up(t, dy), gx, gw, gu, c.B))
+	compareRNN(t, want, gh, gdx, gdw, gdu, gdb)
+	return l.Used()
 }
 
 func TestGRU(t *testing.T) {
@@ -85,29 +92,35 @@ func TestGRU(t *testing.T) {
 func testGRU[T Float](t *testing.T, resetAfter bool) {
 	for i, c := range rnnCases {
 		t.Run(c.String(), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(30, uint64(i)))
-			G := 3 * c.H
-			nb := G
-			if resetAfter {
-				nb = 2 * G
-			}
-			x, w := randn[T](rng, c.B*c.T*c.F, 1), randn[T](rng, c.F*G, 0.5)
-			u, bias := randn[T](rng, c.H*G, 0.3), randn[T](rng, nb, 0.5)
-			dy := randn[T](rng, c.B*c.T*c.H, 1)
-			want := ref.GRU(c.dims(), resetAfter, x, w, u, bias, dy)
-
-			g, err := NewGRU[T](dev, c.F, c.H, c.T, c.B, resetAfter)
-			check(t, err)
-			defer g.Free()
-			g.RecAct, g.Loop = c.ra, c.loop
-			gx, gw, gu := up(t, x), up(t, w), up(t, u)
-			gh, gdx := zeros[T](t, len(want.H)), zeros[T](t, len(x))
-			gdw, gdu, gdb := zeros[T](t, len(w)), zeros[T](t, len(u)), zeros[T](t, nb)
-			check(t, g.Forward(gh, gx, gw, gu, up(t, bias), c.B))
-			check(t, g.Backward(gdx, gdw, gdu, gdb, up(t, dy), gx, gw, gu, c.B))
-			compareRNN(t, want, gh, gdx, gdw, gdu, gdb)
+			runGRUCase[T](t, c, resetAfter, rand.New(rand.NewPCG(30, uint64(i))))
 		})
 	}
+}
+
+// runGRUCase runs a GRU layer of case c forward and backward on the GPU against package
+// ref and returns the loop it ran.
+func runGRUCase[T Float](t *testing.T, c rnnCase, resetAfter bool, rng *rand.Rand) Loop {
+	t.Helper()
+	G, nb := 3*c.H, 3*c.H
+	if resetAfter {
+		nb = 2 * G
+	}
+	x, w := randn[T](rng, c.B*c.T*c.F, 1), randn[T](rng, c.F*G, 0.5)
+	u, bias := randn[T](rng, c.H*G, 0.3), randn[T](rng, nb, 0.5)
+	dy := randn[T](rng, c.B*c.T*c.H, 1)
+	want := ref.GRU(c.dims(), resetAfter, x, w, u, bias, dy)
+
+	g, err := NewGRU[T](dev, c.F, c.H, c.T, c.B, resetAfter)
+	check(t, err)
+	defer g.Free()
+	g.RecAct, g.Loop = c.ra, c.loop
+	gx, gw, gu := up(t, x), up(t, w), up(t, u)
+	gh, gdx := zeros[T](t, len(want.H)), zeros[T](t, len(x))
+	gdw, gdu, gdb := zeros[T](t, len(w)), zeros[T](t, len(u)), zeros[T](t, nb)
+	check(t, g.Forward(gh, gx, gw, gu, up(t, bias), c.B))
+	check(t, g.Backward(gdx, gdw, gdu, gdb, up(t, dy), gx, gw, gu, c.B))
+	compareRNN(t, want, gh, gdx, gdw, gdu, gdb)
+	return g.Used()
 }
 
 func compareRNN[T Float](t *testing.T, want ref.Grads[T], h, dx, dw, du, db *Buffer[T]) {
