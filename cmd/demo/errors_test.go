@@ -15,27 +15,37 @@ import (
 	"time"
 )
 
+// tensorInfo is a safetensors header entry.
+type tensorInfo struct {
+	DType   string `json:"dtype"`
+	Offsets [2]int `json:"data_offsets"`
+}
+
+// readSafetensors returns the bytes of the safetensors file at path, the length n of its
+// JSON header (the tensors' data starts at 8+n) and the header's entries by name.
+func readSafetensors(t *testing.T, path string) (b []byte, n int, header map[string]json.RawMessage) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n = int(binary.LittleEndian.Uint64(b))
+	if err := json.Unmarshal(b[8:8+n], &header); err != nil {
+		t.Fatal(err)
+	}
+	return b, n, header
+}
+
 // poison copies the safetensors file src to dst with element i of the F64 tensor name
 // set to NaN, and returns dst.
 func poison(t *testing.T, src, dst, name string, i int) string {
 	t.Helper()
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := binary.LittleEndian.Uint64(b)
-	var header map[string]json.RawMessage
-	if err := json.Unmarshal(b[8:8+n], &header); err != nil {
-		t.Fatal(err)
-	}
-	var info struct {
-		DType   string `json:"dtype"`
-		Offsets [2]int `json:"data_offsets"`
-	}
+	b, n, header := readSafetensors(t, src)
+	var info tensorInfo
 	if err := json.Unmarshal(header[name], &info); err != nil || info.DType != "F64" {
 		t.Fatalf("%s in %s: %+v, %v", name, src, info, err)
 	}
-	at := 8 + int(n) + info.Offsets[0] + 8*i
+	at := 8 + n + info.Offsets[0] + 8*i
 	binary.LittleEndian.PutUint64(b[at:], math.Float64bits(math.NaN()))
 	if err := os.WriteFile(dst, b, 0o644); err != nil {
 		t.Fatal(err)

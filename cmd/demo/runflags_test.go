@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"maps"
 	"os"
@@ -17,23 +16,13 @@ import (
 // from its header, by tensor name.
 func tensorDTypes(t *testing.T, path string) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := binary.LittleEndian.Uint64(b)
-	var header map[string]json.RawMessage
-	if err := json.Unmarshal(b[8:8+n], &header); err != nil {
-		t.Fatal(err)
-	}
+	_, _, header := readSafetensors(t, path)
 	dtypes := map[string]string{}
 	for name, raw := range header {
 		if name == "__metadata__" {
 			continue
 		}
-		var info struct {
-			DType string `json:"dtype"`
-		}
+		var info tensorInfo
 		if err := json.Unmarshal(raw, &info); err != nil {
 			t.Fatal(err)
 		}
