@@ -18,6 +18,24 @@ func Gemm[T Float](d Driver, transA, transB bool, m, n, k int, alpha T, a *Buffe
 // gemmAt is Gemm on sub-matrices starting at element offsets oa, ob, oc.
 func gemmAt[T Float](d Driver, transA, transB bool, m, n, k int, alpha T, a *Buffer[T],
 	oa, lda int, b *Buffer[T], ob, ldb int, beta T, c *Buffer[T], oc, ldc int) error {
+	return gemm(d, true, transA, transB, m, n, k, alpha, a, oa, lda, b, ob, ldb, beta, c, oc,
+		ldc)
+}
+
+// gemmStep is gemmAt never split along k: every element is one sum over p = 0 … k-1 in
+// order, as the one-launch recurrent loops sum theirs, so that LoopStep's per-step
+// products give the same bits as LoopBlock and LoopPersistent (a split product adds its
+// parts in gemm_reduce, which rounds differently).
+func gemmStep[T Float](d Driver, transA, transB bool, m, n, k int, alpha T, a *Buffer[T],
+	oa, lda int, b *Buffer[T], ob, ldb int, beta T, c *Buffer[T], oc, ldc int) error {
+	return gemm(d, false, transA, transB, m, n, k, alpha, a, oa, lda, b, ob, ldb, beta, c, oc,
+		ldc)
+}
+
+// gemm is gemmAt, split along k when allowed and splitK advises it.
+func gemm[T Float](d Driver, allowSplit, transA, transB bool, m, n, k int, alpha T,
+	a *Buffer[T], oa, lda int, b *Buffer[T], ob, ldb int, beta T, c *Buffer[T], oc,
+	ldc int) error {
 	if m == 0 || n == 0 {
 		return nil
 	}
@@ -43,7 +61,10 @@ func gemmAt[T Float](d Driver, transA, transB bool, m, n, k int, alpha T, a *Buf
 		// TODO(large m): fold rows into grid x, or loop over row panels, past 65535 row tiles.
 		panic(fmt.Sprintf("cuda: Gemm: m = %d exceeds the grid's 65535 row tiles", m))
 	}
-	splits, kc := splitK[T](d, t, m, n, k)
+	splits, kc := 1, k
+	if allowSplit {
+		splits, kc = splitK[T](d, t, m, n, k)
+	}
 	if splits == 1 {
 		return launch(d, t.name, grid, transA, transB, m, n, k, alpha, a.at(oa), lda,
 			b.at(ob), ldb, beta, c.at(oc), ldc, k, 0)

@@ -141,7 +141,7 @@ func (l *LSTM[T]) Forward(h, x, w, u, bias *Buffer[T], B int) error {
 		TH, TG := l.T*H, l.T*G
 		for t := 0; t < l.T; t++ {
 			if t > 0 {
-				err := gemmAt(l.d, false, false, B, G, H, 1, h, (t-1)*H, TH, u, 0, G, 1, l.xw,
+				err := gemmStep(l.d, false, false, B, G, H, 1, h, (t-1)*H, TH, u, 0, G, 1, l.xw,
 					t*G, TG)
 				if err != nil {
 					return err
@@ -177,7 +177,7 @@ func (l *LSTM[T]) Backward(dx, dw, du, dbias, dy, x, w, u *Buffer[T], B int) err
 		// Per step, dhrec = dz_{t+1}·Uᵀ as a product, then the cell.
 		for t := l.T - 1; t >= 0; t-- {
 			if t < l.T-1 {
-				err := gemmAt(l.d, false, true, B, H, G, 1, dz, (t+1)*G, l.T*G, u, 0, G, 0,
+				err := gemmStep(l.d, false, true, B, H, G, 1, dz, (t+1)*G, l.T*G, u, 0, G, 0,
 					l.dhrec, 0, H)
 				if err != nil {
 					return err
@@ -347,7 +347,7 @@ func (g *GRU[T]) forwardSteps(h, u *Buffer[T], bRec uint64, B int) error {
 	}
 	for t := 0; t < g.T; t++ {
 		if t > 0 {
-			err := gemmAt(g.d, false, false, B, nzr, H, 1, h, (t-1)*H, g.T*H, u, 0, G, 0, g.rec,
+			err := gemmStep(g.d, false, false, B, nzr, H, 1, h, (t-1)*H, g.T*H, u, 0, G, 0, g.rec,
 				0, G)
 			if err != nil {
 				return err
@@ -363,7 +363,7 @@ func (g *GRU[T]) forwardSteps(h, u *Buffer[T], bRec uint64, B int) error {
 			continue
 		}
 		if t > 0 {
-			err := gemmAt(g.d, false, false, B, H, H, 1, g.q, t*H, g.T*H, u, 2*H, G, 0, g.rec,
+			err := gemmStep(g.d, false, false, B, H, H, 1, g.q, t*H, g.T*H, u, 2*H, G, 0, g.rec,
 				2*H, G)
 			if err != nil {
 				return err
@@ -427,7 +427,7 @@ func (g *GRU[T]) backwardSteps(dy, u *Buffer[T], B int) error {
 	dhrec, drh := g.rec, view(g.rec, g.MaxB*H, g.MaxB*H)
 	for t := g.T - 1; t >= 0; t-- {
 		if t < g.T-1 {
-			err := gemmAt(g.d, false, true, B, H, nj, 1, g.daRec, (t+1)*G, g.T*G, u, 0, G, 0,
+			err := gemmStep(g.d, false, true, B, H, nj, 1, g.daRec, (t+1)*G, g.T*G, u, 0, G, 0,
 				dhrec, 0, H)
 			if err != nil {
 				return err
@@ -442,7 +442,7 @@ func (g *GRU[T]) backwardSteps(dy, u *Buffer[T], B int) error {
 		if g.ResetAfter {
 			continue
 		}
-		err = gemmAt(g.d, false, true, B, H, H, 1, g.xw, t*G+2*H, g.T*G, u, 2*H, G, 0, drh, 0, H)
+		err = gemmStep(g.d, false, true, B, H, H, 1, g.xw, t*G+2*H, g.T*G, u, 2*H, G, 0, drh, 0, H)
 		if err == nil {
 			err = launch(g.d, "gru_cell_bwd_b"+sfx, linear(B*H), g.xw.ptr, g.daRec.ptr,
 				g.dhd.ptr, drh.ptr, g.hprev.ptr, g.gates.ptr, B, g.T, H, t, int(g.RecAct))
