@@ -31,6 +31,7 @@ type Device struct {
 	closed  bool
 	done    chan struct{}
 	props   core.Props // set by the worker before Open returns, read-only after
+	held    sync.Mutex // the workspace's holder, from drv.Scratch until its release
 
 	// Owned by the worker goroutine.
 	ctx     cu.CUContext

@@ -39,10 +39,12 @@ func (r *drv) Alloc(bytes int64) (uint64, error) {
 }
 
 // Scratch implements core.Driver: core.ScratchBytes of device memory, allocated on first
-// use and freed with the context.
-func (r *drv) Scratch() (uint64, error) {
+// use and freed with the context, held by one caller at a time (d.held, locked outside
+// the worker so that the holder's launches still run).
+func (r *drv) Scratch() (uint64, func(), error) {
 	d := r.dev()
 	var p cu.DevicePtr
+	d.held.Lock()
 	err := d.do(func() error {
 		if d.scratch == 0 {
 			s, err := cu.MemAlloc(core.ScratchBytes)
@@ -54,7 +56,11 @@ func (r *drv) Scratch() (uint64, error) {
 		p = d.scratch
 		return nil
 	})
-	return uint64(p), err
+	if err != nil {
+		d.held.Unlock()
+		return 0, nil, err
+	}
+	return uint64(p), d.held.Unlock, nil
 }
 
 func (r *drv) Free(p uint64) {

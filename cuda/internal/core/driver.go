@@ -32,9 +32,12 @@ type Driver interface {
 	// when the driver opens and cost nothing to read.
 	Props() Props
 	// Scratch returns the address of the driver's workspace of ScratchBytes, allocated
-	// on first use and freed with the driver. A launcher may use it between queuing the
-	// launch that fills it and the one that reads it; nothing lives there across calls.
-	Scratch() (uint64, error)
+	// on first use and freed with the driver, and holds it for the caller until release
+	// is called (another goroutine's Scratch waits until then). A launcher queues the
+	// launch that fills it and the one that reads it, then releases it: the stream runs
+	// launches in order, so the next holder's work runs after the last reader. Nothing
+	// lives there across calls. On error the workspace is not held.
+	Scratch() (ws uint64, release func(), err error)
 }
 
 // ScratchBytes is the size of a driver's workspace: room for the partial sums of a

@@ -69,10 +69,11 @@ func gemm[T Float](d Driver, allowSplit, transA, transB bool, m, n, k int, alpha
 		return launch(d, t.name, grid, transA, transB, m, n, k, alpha, a.at(oa), lda,
 			b.at(ob), ldb, beta, c.at(oc), ldc, k, 0)
 	}
-	ws, err := d.Scratch()
+	ws, release, err := d.Scratch()
 	if err != nil {
 		return err
 	}
+	defer release()
 	grid.gy *= splits
 	err = launch(d, t.name, grid, transA, transB, m, n, k, T(1), a.at(oa), lda, b.at(ob),
 		ldb, T(0), ws, n, kc, m*n)

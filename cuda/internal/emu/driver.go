@@ -44,6 +44,7 @@ type Driver struct {
 	launches map[string]int
 	live     map[uint64]int64 // allocations not yet freed, by address
 	scratch  uint64           // the workspace of Scratch, not counted in live
+	held     sync.Mutex       // held from Scratch until its release
 }
 
 var _ core.Driver = (*Driver)(nil)
@@ -127,16 +128,19 @@ func (d *Driver) Props() core.Props {
 // Scratch implements core.Driver: core.ScratchBytes of host memory, allocated on first
 // use and, like a GPU's workspace outliving its sessions, kept for the Driver's lifetime
 // (calloc maps it lazily, so an untouched page costs nothing).
-func (d *Driver) Scratch() (uint64, error) {
+func (d *Driver) Scratch() (uint64, func(), error) {
+	d.held.Lock()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.scratch == 0 {
 		d.scratch = uint64(C.emu_alloc(C.size_t(core.ScratchBytes)))
 		if d.scratch == 0 {
-			return 0, fmt.Errorf("emu: allocating the %d-byte workspace failed", core.ScratchBytes)
+			d.held.Unlock()
+			return 0, nil, fmt.Errorf("emu: allocating the %d-byte workspace failed",
+				core.ScratchBytes)
 		}
 	}
-	return d.scratch, nil
+	return d.scratch, d.held.Unlock, nil
 }
 
 // Launches reports how many times each kernel ran.

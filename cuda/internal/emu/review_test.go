@@ -5,6 +5,7 @@ package emu
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/seqnn/seqnn/cuda/internal/core"
 	"github.com/seqnn/seqnn/kernels"
@@ -48,5 +49,84 @@ func testStepLongK[T kernels.Float](t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// hooked is a Driver that calls onLaunch before each launch and onScratch when Scratch
+// is asked for, to stage an interleaving of two goroutines' launches.
+type hooked struct {
+	*Driver
+	onLaunch  func(name string)
+	onScratch func()
+}
+
+func (h *hooked) Launch(name string, gx, gy, bx, by, smem int, args []uint64) error {
+	if h.onLaunch != nil {
+		h.onLaunch(name)
+	}
+	return h.Driver.Launch(name, gx, gy, bx, by, smem, args)
+}
+
+func (h *hooked) Scratch() (uint64, func(), error) {
+	if h.onScratch != nil {
+		h.onScratch()
+	}
+	return h.Driver.Scratch()
+}
+
+// TestScratchConcurrent: a Device's methods may be called from any goroutine (doc.go),
+// and the driver's workspace is one per device. Two products split along k, queued from
+// two goroutines, must not interleave their use of it: here goroutine B queues its whole
+// product between A's partial sums and A's gemm_reduce (or, when the workspace is held
+// until A's reduce is queued, blocks in Scratch until then), and A must still get its
+// own product.
+func TestScratchConcurrent(t *testing.T) {
+	const m, n, k = 5, 7, 1000 // split 7 ways on an H200's 132 multiprocessors
+	rng := rand.New(rand.NewPCG(12, 12))
+	d := NewDriver()
+	ra, rb := rnd(rng, m*k, 1), rnd(rng, k*n, 1)
+	qa, qb := rnd(rng, m*k, 1), rnd(rng, k*n, 1)
+	want, wantB := make([]float64, m*n), make([]float64, m*n)
+	kernels.Gemm(false, false, m, n, k, 1, ra, k, rb, n, 0, want, n)
+	kernels.Gemm(false, false, m, n, k, 1, qa, k, qb, n, 0, wantB, n)
+	a, b, c := upload(t, d, ra), upload(t, d, rb), upload(t, d, make([]float64, m*n))
+	a2, b2, c2 := upload(t, d, qa), upload(t, d, qb), upload(t, d, make([]float64, m*n))
+
+	entered, doneB := make(chan struct{}), make(chan error, 1)
+	wb := &hooked{Driver: d, onScratch: func() { close(entered) }}
+	var wa *hooked
+	wa = &hooked{Driver: d, onLaunch: func(name string) {
+		if name != "gemm_reduce_f64" {
+			return
+		}
+		wa.onLaunch = nil
+		go func() { doneB <- core.Gemm(wb, false, false, m, n, k, 1.0, a2, k, b2, n, 0, c2, n) }()
+		<-entered
+		select {
+		case err := <-doneB: // B ran its product in between
+			doneB <- err
+		case <-time.After(500 * time.Millisecond): // B waits for the workspace
+		}
+	}}
+	if err := core.Gemm(wa, false, false, m, n, k, 1.0, a, k, b, n, 0, c, n); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-doneB; err != nil {
+		t.Fatal(err)
+	}
+	got, gotB := make([]float64, m*n), make([]float64, m*n)
+	if err := c.CopyOut(got); err != nil {
+		t.Fatal(err)
+	}
+	if err := c2.CopyOut(gotB); err != nil {
+		t.Fatal(err)
+	}
+	near(t, "A", got, want, tolerance)
+	near(t, "B", gotB, wantB, tolerance)
+	if n := d.Launches()["gemm_reduce_f64"]; n != 2 {
+		t.Errorf("%d split products, want 2", n)
+	}
+	for _, x := range []*core.Buffer[float64]{a, b, c, a2, b2, c2} {
+		x.Free()
 	}
 }
