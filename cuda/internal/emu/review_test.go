@@ -3,6 +3,8 @@
 package emu
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -127,6 +129,56 @@ func TestScratchConcurrent(t *testing.T) {
 		t.Errorf("%d split products, want 2", n)
 	}
 	for _, x := range []*core.Buffer[float64]{a, b, c, a2, b2, c2} {
+		x.Free()
+	}
+}
+
+// TestGemmEdges: k = 0 leaves C = beta·C (0 over NaN when beta is 0) without reading A
+// or B, and a 1×1 product with a long k is split along k and still exact to rounding.
+func TestGemmEdges(t *testing.T) {
+	d := NewDriver()
+	a, b := upload(t, d, []float64{math.NaN(), math.NaN(), math.NaN()}),
+		upload(t, d, []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN()})
+	for _, beta := range []float64{0, 0.5} {
+		c := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+		want := make([]float64, len(c))
+		for i := range c {
+			want[i] = beta * c[i]
+			if beta == 0 {
+				c[i] = math.NaN()
+			}
+		}
+		dc := upload(t, d, c)
+		if err := core.Gemm(d, false, false, 3, 4, 0, 2.0, a, 1, b, 4, beta, dc, 4); err != nil {
+			t.Fatal(err)
+		}
+		if err := dc.CopyOut(c); err != nil {
+			t.Fatal(err)
+		}
+		dc.Free()
+		near(t, fmt.Sprintf("k 0 beta %v", beta), c, want, 0)
+	}
+	a.Free()
+	b.Free()
+
+	rng := rand.New(rand.NewPCG(13, 13))
+	const k = 777
+	x, y := rnd(rng, k, 1), rnd(rng, k, 1)
+	want := []float64{0.25}
+	kernels.Gemm(false, false, 1, 1, k, 1, x, k, y, 1, 1, want, 1)
+	da, db, dc := upload(t, d, x), upload(t, d, y), upload(t, d, []float64{0.25})
+	if err := core.Gemm(d, false, false, 1, 1, k, 1.0, da, k, db, 1, 1, dc, 1); err != nil {
+		t.Fatal(err)
+	}
+	got := []float64{0}
+	if err := dc.CopyOut(got); err != nil {
+		t.Fatal(err)
+	}
+	near(t, "1×1", got, want, tolerance)
+	if d.Launches()["gemm_reduce_f64"] != 1 {
+		t.Errorf("1×1 with k %d was not split: %v", k, d.Launches())
+	}
+	for _, x := range []*core.Buffer[float64]{da, db, dc} {
 		x.Free()
 	}
 }
