@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/seqnn/seqnn/poloniex"
+)
+
+// parseDate reads a UTC date, date and time, or RFC 3339 time.
+func parseDate(flagName, s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04", "2006-01-02T15:04:05",
+		time.RFC3339} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%s %q: want a date as 2017-01-31, 2017-01-31T12:00 or "+
+		"RFC 3339", flagName, s)
+}
+
+// Fetch's waits, as variables so that tests can shorten them: one try of a request
+// gives up after fetchTimeout; a try still unanswered after slowNote is reported.
+var (
+	fetchTimeout = 30 * time.Second
+	slowNote     = 10 * time.Second
+)
+
+// minuteLayout writes the candle times fetch reports, UTC to the minute.
+const minuteLayout = "2006-01-02 15:04"
+
+// runFetch downloads candles with poloniex.Fetch into --out and prints a summary. A new
+// --out is fetched into a temporary directory beside it and renamed into place only
+// when candles came, so that an empty range writes nothing.
+func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
+	period, err := poloniex.ParsePeriod(o.period)
+	if err != nil {
+		return err
+	}
+	from, _ := parseDate("--from", o.from)
+	to := time.Now().UTC()
+	if o.to != "" {
+		to, _ = parseDate("--to", o.to)
+	}
+	fi, err := os.Stat(o.out)
+	exists := err == nil
+	switch {
+	case exists && fi.IsDir():
+		return fmt.Errorf("--out %s: is a directory; give the candle CSV file to write", o.out)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("--out %s: cannot read it (%v); check the path and its permissions",
+			o.out, cause(err))
+	}
+	target := o.out
+	if !exists {
+		tmp, err := os.MkdirTemp(filepath.Dir(o.out), ".fetch-*")
+		if err != nil {
+			return fmt.Errorf("--out %s: cannot write in its directory (%v): choose a "+
+				"writable directory", o.out, cause(err))
+		}
+		defer os.RemoveAll(tmp)
+		target = filepath.Join(tmp, filepath.Base(o.out))
+	}
+
+	p := newProgress(stdout, stderr)
+	tries := &tryReporter{stderr: stderr}
+	cfg := poloniex.Config{BaseURL: o.baseURL, Pair: o.pair, Period: period, From: from,
+		To: to, Out: target,
+		Client: &http.Client{Timeout: fetchTimeout, Transport: tries},
+		Sleep:  func(d time.Duration) { tries.wait(ctx, d) },
+		Progress: func(fetched int, through time.Time) {
+			if p.tty {
+				fmt.Fprintf(stderr, "\rfetched %d candles through %s UTC", fetched,
+					through.Format(minuteLayout))
+			}
+		}}
+	res, err := poloniex.Fetch(ctx, cfg)
+	if p.tty {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("fetch %w: %s is as it was (%v)", errInterrupted, o.out, err)
+		}
+		return fmt.Errorf("fetch %s %s: %w", o.pair, o.period, err)
+	}
+	if res.Fetched == 0 {
+		kept := "nothing written"
+		if exists {
+			kept = o.out + " is as it was"
+		}
+		return fmt.Errorf("fetch: no candles between %s and %s UTC for %s; %s (check "+
+			"--from, --to and --pair)", from.Format(minuteLayout),
+			to.Format(minuteLayout), o.pair, kept)
+	}
+	if !exists {
+		if err := os.Rename(target, o.out); err != nil {
+			return fmt.Errorf("--out %s: %v", o.out, err)
+		}
+	}
+	fmt.Fprintf(stdout, "fetched %d %s candles (%s to %s UTC): %d added, %d updated, %d "+
+		"already there: %s\n", res.Fetched, o.period, res.First.Format(minuteLayout),
+		res.Last.Format(minuteLayout), res.Added, res.Updated, res.Existing, o.out)
+	return nil
+}
+
+// tryReporter is fetch's HTTP transport: it notes on stderr a request that has had no
+// answer for slowNote, and before each retry what went wrong and how long it waits, so
+// that a server that never answers does not look like a hang.
+type tryReporter struct {
+	stderr io.Writer
+	mu     sync.Mutex
+	tries  int    // failed tries so far
+	last   string // why the last try failed
+}
+
+func (r *tryReporter) RoundTrip(req *http.Request) (*http.Response, error) {
+	answered := false // under r.mu: the note must not come after the answer
+	slow := time.AfterFunc(slowNote, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if !answered {
+			fmt.Fprintf(r.stderr, "fetch: no answer yet from %s after %v (a try gives up "+
+				"after %v)\n", req.URL.Host, slowNote, fetchTimeout)
+		}
+	})
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	slow.Stop()
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	answered = true
+	deadline, ok := req.Context().Deadline()
+	switch {
+	case err != nil && ok && !time.Now().Before(deadline):
+		r.last = fmt.Sprintf("no answer from %s within %v", req.URL.Host, fetchTimeout)
+	case err != nil:
+		r.last = err.Error()
+	default: // poloniex finds a transient error in the body
+		r.last = fmt.Sprintf("%s from %s", resp.Status, req.URL.Host)
+	}
+	return resp, err
+}
+
+// wait is poloniex.Config.Sleep: it says the try failed and waits d, or until ctx ends.
+func (r *tryReporter) wait(ctx context.Context, d time.Duration) {
+	r.mu.Lock()
+	r.tries++
+	fmt.Fprintf(r.stderr, "fetch: try %d failed (%s); retrying in %v\n", r.tries, r.last, d)
+	r.mu.Unlock()
+	fetchSleep(ctx, d)
+}
+
+// fetchSleep waits d or until ctx ends; tests replace it.
+var fetchSleep = func(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
