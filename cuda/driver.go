@@ -21,14 +21,21 @@ func (d *Device) driver() core.Driver { return (*drv)(d) }
 
 func (r *drv) dev() *Device { return (*Device)(r) }
 
+// Alloc implements core.Driver. The memory is zeroed on the device's stream and waited
+// for, so that it is zero for work on any stream (see UseNewStream).
 func (r *drv) Alloc(bytes int64) (uint64, error) {
+	d := r.dev()
 	var p cu.DevicePtr
-	err := r.dev().do(func() error {
+	err := d.do(func() error {
 		var err error
 		if p, err = cu.MemAlloc(bytes); err != nil {
 			return fmt.Errorf("cuda: allocating %d bytes: %w", bytes, err)
 		}
-		if err := cu.MemsetD8(p, 0, bytes); err != nil {
+		err = cu.MemsetD8Async(p, 0, bytes, d.stream)
+		if err == nil {
+			err = d.stream.Synchronize()
+		}
+		if err != nil {
 			cu.MemFree(p)
 			p = 0
 			return fmt.Errorf("cuda: zeroing %d bytes: %w", bytes, err)
@@ -78,7 +85,12 @@ func (r *drv) CopyIn(p uint64, src unsafe.Pointer, bytes int64) error {
 		if err := d.stream.Synchronize(); err != nil {
 			return fmt.Errorf("cuda: before upload: %w", err)
 		}
-		if err := cu.MemcpyHtoD(cu.DevicePtr(p), src, bytes); err != nil {
+		// On the device's stream, so that later launches on it are ordered after the copy
+		// also when that stream is a non-blocking one (UseNewStream): a plain MemcpyHtoD
+		// from pageable memory goes through the legacy default stream and may still be
+		// in flight when it returns. From pageable memory the call returns once src has
+		// been staged, so the caller may reuse src.
+		if err := cu.MemcpyHtoDAsync(cu.DevicePtr(p), src, bytes, d.stream); err != nil {
 			return fmt.Errorf("cuda: upload of %d bytes: %w", bytes, err)
 		}
 		return nil

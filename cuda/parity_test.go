@@ -269,3 +269,32 @@ func TestColSum(t *testing.T) {
 	check(t, ColSum(dev, gd, up(t, src), m, n))
 	near(t, "colsum", down(t, gd, n), want, summed[float32]())
 }
+
+// TestNewStream runs a split product (zeroed allocation, upload, partial sums, reduce,
+// download) on a second device handle that uses a non-blocking stream of its own, where
+// nothing orders work on the legacy default stream before it: every memset and copy
+// must go through the device's stream.
+func TestNewStream(t *testing.T) {
+	d, err := Open(0)
+	check(t, err)
+	defer d.Close()
+	check(t, d.UseNewStream())
+	rng := rand.New(rand.NewPCG(11, 12))
+	m, n, k := 40, 70, 600
+	a, b := randn[float32](rng, m*k, 1), randn[float32](rng, k*n, 1)
+	want := make([]float32, m*n)
+	kernels.Gemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	da, err := Upload(d, a)
+	check(t, err)
+	db, err := Upload(d, b)
+	check(t, err)
+	dc, err := NewBuffer[float32](d, m*n)
+	check(t, err)
+	check(t, Gemm(d, false, false, m, n, k, 1, da, k, db, n, 0, dc, n))
+	got := make([]float32, m*n)
+	check(t, dc.CopyOut(got))
+	near(t, "c", got, want, summed[float32]())
+	for _, buf := range []*Buffer[float32]{da, db, dc} {
+		buf.Free()
+	}
+}

@@ -9,8 +9,8 @@ import (
 )
 
 // UseNewStream gives the device a non-blocking stream of its own in place of the
-// context's default stream; launches and copies are ordered on it. Call it before
-// queuing work.
+// context's default stream; launches, memsets and uploads are all queued on it (Alloc
+// and CopyIn included), and downloads wait for it first. Call it before queuing work.
 func (d *Device) UseNewStream() error {
 	return d.do(func() error {
 		s, err := cu.MakeStream(cu.NonBlocking)
