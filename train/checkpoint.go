@@ -47,6 +47,7 @@ type CheckpointMeta struct {
 	Dropout    bool
 	Step       int     // Adam steps taken; the optimizer tensors hold the moments after them
 	LossSum    float64 // Σ batch loss × batch size over the batches of this epoch done
+	Device     string  // where the epoch ran (nn.Device.Name); "" in older checkpoints
 }
 
 // CheckpointName is Keras's ModelCheckpoint file name for the tutorial's template
@@ -99,6 +100,9 @@ func saveCheckpoint[T nn.Float](path string, m *nn.Sequential[T], opt *optim.Ada
 		"dropout":    strconv.FormatBool(meta.Dropout),
 		"step":       strconv.Itoa(meta.Step),
 		"loss_sum":   formatFloat(meta.LossSum),
+	}
+	if meta.Device != "" {
+		header["device"] = meta.Device
 	}
 	header["sha256"] = checkpointDigest(tensors, header)
 	buf, err := safetensors.Serialize(tensors, header)
@@ -205,6 +209,7 @@ func ReadCheckpoint(path string) (CheckpointMeta, tensorFile, error) {
 	optional("dropout", func(k string) { meta.Dropout = p.bool(k) })
 	optional("step", func(k string) { meta.Step = p.int(k) })
 	optional("loss_sum", func(k string) { meta.LossSum = p.float(k) })
+	meta.Device = h["device"]
 	return meta, f, p.err
 }
 

@@ -142,10 +142,16 @@ func TestResumeChecks(t *testing.T) {
 		change func(*Config)
 		want   string
 	}{
-		{func(c *Config) { c.Batch = 4 }, "batch size 8, this run asks for 4"},
-		{func(c *Config) { c.Seed = 6 }, "seed 5, this run asks for 6"},
-		{func(c *Config) { c.DType = "float64" }, "dtype float32, this run asks for float64"},
-		{func(c *Config) { c.NoShuffle = true }, "shuffling true, this run asks for false"},
+		{func(c *Config) { c.Batch = 4 }, "with batch 8; this run asks for batch 4"},
+		{func(c *Config) { c.Seed = 6 }, "with seed 5; this run asks for seed 6"},
+		{func(c *Config) { c.DType = "float64" },
+			"with dtype float32; this run asks for dtype float64"},
+		{func(c *Config) { c.NoShuffle = true },
+			"with shuffle true; this run asks for shuffle false"},
+		// Every difference at once, not the first alone.
+		{func(c *Config) { c.DType, c.NoDropout, c.NoShuffle = "float64", true, true },
+			"with dtype float32, shuffle true, dropout true; this run asks for dtype " +
+				"float64, shuffle false, dropout false"},
 		{func(c *Config) { c.Init = "w.safetensors" }, "exclude each other"},
 	} {
 		bad := cfg
@@ -191,5 +197,77 @@ func TestFitDeterministicAcrossThreads(t *testing.T) {
 			dirs = append(dirs, dir)
 		}
 		sameFiles(t, model+" with GOMAXPROCS 1 and 4", dirs[0], dirs[1])
+	}
+}
+
+// TestCheckResume: CheckResume finds the checkpoint Fit would resume and every setting
+// that differs, without writing anything.
+func TestCheckResume(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+	cfg := Config{Model: "cnn", Epochs: 1, Batch: 8, Seed: 5, OutDir: dir,
+		DType: "float64", NoDropout: true, NoShuffle: true}
+	if _, _, err := CheckResume(ds, cfg); !errors.Is(err, ErrNoCheckpoint) {
+		t.Fatalf("no checkpoint: %v, want ErrNoCheckpoint", err)
+	}
+	if _, err := Fit(context.Background(), ds, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	path, meta, err := CheckResume(ds, cfg)
+	if err != nil || meta.Epoch != 1 || meta.Device != "cpu" {
+		t.Fatalf("same settings: %s %+v, %v; want epoch 1 on cpu", path, meta, err)
+	}
+	var se *SettingsError
+	_, _, err = CheckResume(ds, Config{Model: "cnn", Batch: 8, Seed: 5, OutDir: dir})
+	if !errors.As(err, &se) || se.Path != path || len(se.Diffs) != 3 {
+		t.Fatalf("defaults against float64, no dropout, no shuffle: %v; want 3 differences "+
+			"of %s", err, path)
+	}
+	want := []SettingDiff{{"dtype", "float64", "float32"}, {"shuffle", "false", "true"},
+		{"dropout", "false", "true"}}
+	for i, d := range se.Diffs {
+		if d != want[i] {
+			t.Errorf("difference %d: %+v, want %+v", i, d, want[i])
+		}
+	}
+}
+
+// TestResumeLogRows: resuming refuses a log whose kept rows were edited: a value that
+// is not a number, or the checkpoint's own epoch with other losses than it records.
+func TestResumeLogRows(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+	cfg := Config{Model: "cnn", Epochs: 3, Batch: 8, Seed: 5, OutDir: dir}
+	if _, err := Fit(context.Background(), ds, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(dir, "cnn-log.csv")
+	good, _ := os.ReadFile(logPath)
+	lines := strings.SplitAfter(string(good), "\n")
+	cfg.Epochs, cfg.Resume = 4, true
+	for _, c := range []struct {
+		line int // 1 is the header
+		edit func(string) string
+		want string
+	}{
+		{2, func(r string) string { return strings.Replace(r, ",", ",x", 1) },
+			`line 2 is "0,x`},
+		{3, func(string) string { return "1,NaN,0.5\n" }, `loss "NaN" is not a finite number`},
+		{3, func(string) string { return "1,0.5\n" }, "want epoch,loss,val_loss"},
+		{4, func(string) string { return "2,0.5,0.25\n" },
+			"but the checkpoint to resume records"},
+	} {
+		edited := slices.Clone(lines)
+		edited[c.line-1] = c.edit(edited[c.line-1])
+		os.WriteFile(logPath, []byte(strings.Join(edited, "")), 0o644)
+		if _, err := Fit(context.Background(), ds, cfg, nil); err == nil ||
+			!strings.Contains(err.Error(), c.want) {
+			t.Errorf("log line %d edited to %q: %v, want an error saying %q", c.line,
+				edited[c.line-1], err, c.want)
+		}
+	}
+	os.WriteFile(logPath, good, 0o644)
+	if _, err := Fit(context.Background(), ds, cfg, nil); err != nil {
+		t.Errorf("the log as written: %v", err)
 	}
 }

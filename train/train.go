@@ -177,7 +177,9 @@ func EpochOrder(order []int, seed uint64, epoch int, shuffle bool) {
 // the log keeps its rows before that epoch. As every random choice is a function of the
 // seed, the epoch and the step, a resumed run computes what an uninterrupted one would,
 // bit for bit. Resuming with other settings (seed, dtype, convention, Adam form, batch,
-// shuffling, dropout) is an error.
+// shuffling, dropout) is a *SettingsError listing every difference (CheckResume finds
+// it without training); so is a log whose rows before that epoch do not parse, or whose
+// row of the checkpoint's epoch differs from the losses the checkpoint records.
 //
 // A non-finite loss stops training with an error wrapping ErrDiverged that names the
 // epoch and batch; so does, after each epoch, a non-finite weight or Adam moment (a NaN
@@ -257,13 +259,13 @@ func newTrainer[T nn.Float](ds *Dataset, cfg Config) (*trainer[T], error) {
 	}
 	adam := optim.DefaultAdam()
 	adam.Form = cfg.AdamForm
+	dev := deviceFor[T](cfg.Devices)
+	meta := settingsMeta(cfg)
+	meta.Dataset, meta.Device = ds.Digest, dev.Name()
 	return &trainer[T]{cfg: cfg, ds: ds, m: m, opt: optim.NewAdam(adam, ws), B: B,
-		dev:     deviceFor[T](cfg.Devices),
-		batches: (N + B - 1) / B, ckptDir: filepath.Join(cfg.OutDir, "checkpoints"),
+		dev: dev, batches: (N + B - 1) / B, ckptDir: filepath.Join(cfg.OutDir, "checkpoints"),
 		logPath: filepath.Join(cfg.OutDir, cfg.Model+"-log.csv"), lastGood: "none",
-		meta: CheckpointMeta{Model: cfg.Model, Seed: cfg.Seed, Dataset: ds.Digest,
-			Convention: cfg.Convention, AdamForm: cfg.AdamForm.String(), Batch: cfg.Batch,
-			Shuffle: !cfg.NoShuffle, Dropout: !cfg.NoDropout}}, nil
+		meta: meta}, nil
 }
 
 func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
@@ -430,23 +432,8 @@ func (tr *trainer[T]) start() (*History, float64, error) {
 func (tr *trainer[T]) resume(path string, meta CheckpointMeta) (*History, float64, error) {
 	want := tr.meta
 	want.DType = dtypeOf[T]()
-	for _, c := range []struct {
-		setting   string
-		got, want any
-	}{
-		{"seed", meta.Seed, want.Seed},
-		{"dtype", meta.DType, want.DType},
-		{"convention", meta.Convention, want.Convention},
-		{"Adam form", meta.AdamForm, want.AdamForm},
-		{"batch size", meta.Batch, want.Batch},
-		{"shuffling", meta.Shuffle, want.Shuffle},
-		{"dropout", meta.Dropout, want.Dropout},
-	} {
-		if c.got != c.want {
-			return nil, 0, fmt.Errorf("%s: trained with %s %v, this run asks for %v; "+
-				"resume with the settings it was trained with", path, c.setting, c.got,
-				c.want)
-		}
+	if d := settingDiffs(meta, want); len(d) > 0 {
+		return nil, 0, &SettingsError{Path: path, Diffs: d}
 	}
 	_, f, err := ReadCheckpoint(path)
 	if err != nil {
@@ -646,19 +633,47 @@ func readLogRows(path string, n int, meta CheckpointMeta) ([]string, error) {
 		}
 	}
 	for i, r := range rows[:min(n, len(rows))] {
-		if !strings.HasPrefix(r, strconv.Itoa(i)+",") || !strings.HasSuffix(r, "\n") {
-			return nil, fmt.Errorf("%s: row %d is %q, want epoch %d's", path, i+2,
-				strings.TrimSpace(r), i)
+		if err := checkLogRow(r, i); err != nil {
+			return nil, fmt.Errorf("%s: line %d is %q: %v; the log was edited or damaged: "+
+				"restore it, or train from the start", path, i+2, strings.TrimSpace(r), err)
 		}
 	}
-	if len(rows) == n-1 && meta.Batches == "" && meta.Epoch == n {
-		rows = append(rows, logRow(n, meta.Loss, meta.ValLoss))
+	if meta.Batches == "" && meta.Epoch == n {
+		row := logRow(n, meta.Loss, meta.ValLoss)
+		switch {
+		case len(rows) == n-1:
+			rows = append(rows, row)
+		case len(rows) >= n && rows[n-1] != row:
+			return nil, fmt.Errorf("%s: line %d is %q, but the checkpoint to resume "+
+				"records %q for that epoch; the log was edited or belongs to another run: "+
+				"restore it, or train from the start", path, n+1,
+				strings.TrimSpace(rows[n-1]), strings.TrimSpace(row))
+		}
 	}
 	if len(rows) < n {
 		return nil, fmt.Errorf("%s: %d epochs logged, but the checkpoint to resume is at "+
 			"epoch %d; train from the start", path, len(rows), n)
 	}
 	return rows[:n], nil
+}
+
+// checkLogRow checks that r is the log row of the epoch written as i: "i,loss,val_loss"
+// and a newline, both losses finite numbers (training stops before logging others).
+func checkLogRow(r string, i int) error {
+	fields := strings.Split(strings.TrimSuffix(r, "\n"), ",")
+	switch {
+	case !strings.HasSuffix(r, "\n") || len(fields) != 3:
+		return fmt.Errorf("want epoch,loss,val_loss")
+	case fields[0] != strconv.Itoa(i):
+		return fmt.Errorf("want epoch %d's row", i)
+	}
+	for j, name := range []string{"loss", "val_loss"} {
+		v, err := strconv.ParseFloat(fields[j+1], 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%s %q is not a finite number", name, fields[j+1])
+		}
+	}
+	return nil
 }
 
 func toT[T nn.Float](dst []T, src []float64) {
