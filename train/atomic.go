@@ -2,10 +2,13 @@ package train
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // writeFileAtomic writes path through write: into a temporary file in the same directory,
@@ -18,7 +21,7 @@ func writeFileAtomic(path string, write func(w io.Writer) error) (err error) {
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return createError(path, dir, err)
 	}
 	defer func() {
 		if err != nil {
@@ -48,6 +51,22 @@ func writeFileAtomic(path string, write func(w io.Writer) error) (err error) {
 	}
 	syncDir(dir)
 	return nil
+}
+
+// createError is the error of a file that could not be created in dir to write path:
+// for a directory without write permission or on a read-only file system it says so
+// and what to do, instead of naming the temporary file.
+func createError(path, dir string, err error) error {
+	dir = filepath.Clean(dir)
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("write %s: the directory %s is not writable (%v); make it "+
+			"writable (chmod u+w %s) or write to another directory", path, dir, err, dir)
+	}
+	return fmt.Errorf("write %s: %w", path, err)
 }
 
 // syncDir makes a rename in dir durable. Some file systems cannot sync a directory; the

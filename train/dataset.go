@@ -255,6 +255,9 @@ func (ds *Dataset) ValTimes() []int64 {
 // openTensorFile parses a safetensors file and checks its format and version metadata.
 func openTensorFile(path string, buf []byte, format, version string) (
 	map[string]string, tensorFile, error) {
+	if err := checkHeader(path, buf); err != nil {
+		return nil, tensorFile{}, err
+	}
 	_, md, err := safetensors.ReadMetadata(buf)
 	if err != nil {
 		return nil, tensorFile{}, fmt.Errorf("%s: not a safetensors file: %w", path, err)

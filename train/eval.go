@@ -31,6 +31,12 @@ type Result struct {
 	Epoch      int       // its epoch, for models
 	Batches    string    // "done/total" when the checkpoint is of an interrupted epoch
 	Note       string    // how a baseline was made
+
+	// For models: how the checkpoint was trained, and the epochs trained on ds so far
+	// (the epoch of the model's LastCheckpoint; TrainedBatches as Batches for it).
+	Meta           CheckpointMeta
+	Trained        int
+	TrainedBatches string
 }
 
 // Score fills r.ValLoss and r.TestMSE from r.Pred against ds's validation targets.
@@ -63,6 +69,11 @@ func EvaluateModel(ds *Dataset, outDir, model string, maxB int) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
+	_, last, err := LastCheckpoint(filepath.Join(outDir, "checkpoints"), model, ds.Digest)
+	if err != nil {
+		return Result{}, err
+	}
+	r.Trained, r.TrainedBatches = last.Epoch, last.Batches
 	Score(ds, &r)
 	return r, nil
 }
@@ -79,11 +90,11 @@ func evaluate[T nn.Float](ds *Dataset, path string, meta CheckpointMeta, maxB in
 	}
 	pred := Predict(m, ds.Val.X, maxB)
 	r := Result{Name: meta.Model, Checkpoint: path, Epoch: meta.Epoch,
-		Batches: meta.Batches, Pred: make([]float64, len(pred))}
+		Batches: meta.Batches, Pred: make([]float64, len(pred)), Meta: meta}
 	for i, p := range pred {
 		r.Pred[i] = float64(p)
 	}
-	r.Layers, r.Activation = Describe(m)
+	r.Layers, r.Activation = describe(m, !meta.Dropout)
 	return r, nil
 }
 
@@ -91,6 +102,20 @@ func evaluate[T nn.Float](ds *Dataset, path string, meta CheckpointMeta, maxB in
 // results table. A layer's activations are read from its exported kernels.Activation
 // fields (Activation, Act, RecurrentActivation); linear ones are left out.
 func Describe[T nn.Float](m *nn.Sequential[T]) (layers, activations string) {
+	return describe(m, false)
+}
+
+// describe is Describe for a model trained with its Dropout layers off (dropoutOff),
+// which it lists as "dropout (off)".
+func describe[T nn.Float](m *nn.Sequential[T], dropoutOff bool) (layers, activations string) {
+	names := slices.Clone(m.Names)
+	if dropoutOff {
+		for i, l := range m.Layers {
+			if _, ok := l.(*nn.Dropout[T]); ok {
+				names[i] += " (off)"
+			}
+		}
+	}
 	var acts []string
 	add := func(name string) {
 		if !slices.Contains(acts, name) {
@@ -124,7 +149,7 @@ func Describe[T nn.Float](m *nn.Sequential[T]) (layers, activations string) {
 	if len(acts) == 0 {
 		acts = []string{"linear"}
 	}
-	return fmt.Sprintf("%d: %s", len(m.Names), strings.Join(m.Names, ", ")),
+	return fmt.Sprintf("%d: %s", len(names), strings.Join(names, ", ")),
 		strings.Join(acts, ", ")
 }
 
@@ -240,12 +265,45 @@ func (l *Linear) Predict(x []float64) []float64 {
 	return pred
 }
 
-// WriteResults writes the results table as markdown to path, models first, then
-// baselines, then one line saying which models beat which baselines on test MSE.
-func WriteResults(path string, ds *Dataset, results []Result) error {
+// WriteResults writes the results table as markdown to path: the data, how the models
+// were trained, the table (models first, then baselines), one line saying which models
+// beat which baselines on test MSE, then notes, notes last among them.
+func WriteResults(path string, ds *Dataset, results []Result, notes ...string) error {
 	return writeFileAtomic(path, func(w io.Writer) error {
-		return writeResults(w, ds, results)
+		return writeResults(w, ds, results, notes)
 	})
+}
+
+// Settings says how a model's checkpoint was trained, for results.md: "float32, dropout
+// on, shuffled each epoch, seed 1, batch 8, 100 epochs, keras convention, Adam keras
+// form, on cpu".
+func (r Result) Settings() string {
+	m := r.Meta
+	dropout, shuffle, device := "dropout on", "shuffled each epoch", "on "+m.Device
+	if !m.Dropout {
+		dropout = "dropout off"
+	}
+	if !m.Shuffle {
+		shuffle = "not shuffled"
+	}
+	if m.Device == "" {
+		device = "device not recorded"
+	}
+	epochs := plural(r.Trained, "epoch")
+	if r.TrainedBatches != "" {
+		epochs = fmt.Sprintf("%s and batch %s of epoch %d (interrupted)",
+			plural(r.Trained-1, "epoch"), r.TrainedBatches, r.Trained)
+	}
+	return fmt.Sprintf("%s, %s, %s, seed %d, batch %d, %s, %s convention, Adam %s form, %s",
+		m.DType, dropout, shuffle, m.Seed, m.Batch, epochs, m.Convention, m.AdamForm, device)
+}
+
+// plural is "1 epoch", "2 epochs": n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // fmtAmount writes v with the given decimals where that shows it readably (the
@@ -259,7 +317,7 @@ func fmtAmount(v float64, decimals int) string {
 	return strconv.FormatFloat(v, 'f', decimals, 64)
 }
 
-func writeResults(w io.Writer, ds *Dataset, results []Result) error {
+func writeResults(w io.Writer, ds *Dataset, results []Result, notes []string) error {
 	var b strings.Builder
 	scaler := "fitted on the training windows only"
 	if ds.ScaleOnWhole {
@@ -273,6 +331,7 @@ func writeResults(w io.Writer, ds *Dataset, results []Result) error {
 		ds.Source, ds.Train.Len(), ds.Val.Len(), ds.In, ds.Out, ds.Stride,
 		fmtDate(first), fmtDate(last), fmtAmount(ds.Scaler.Min, 2), fmtAmount(ds.Scaler.Max, 2),
 		scaler)
+	writeTraining(&b, results)
 
 	fmt.Fprintf(&b, "| model | layers | activation | validation loss (scaled) | "+
 		"test MSE (USD²) |\n")
@@ -292,8 +351,42 @@ func writeResults(w io.Writer, ds *Dataset, results []Result) error {
 	}
 	fmt.Fprintf(&b, "- Both losses are over all %d validation targets; test MSE is in USD², "+
 		"after unscaling predictions and targets.\n", ds.Val.Len()*ds.Out)
+	for _, n := range notes {
+		fmt.Fprintf(&b, "- %s\n", n)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeTraining writes how the models were trained: one line when they share their
+// settings, else one line per model.
+func writeTraining(b *strings.Builder, results []Result) {
+	var models []Result
+	for _, r := range results {
+		if !r.Baseline {
+			models = append(models, r)
+		}
+	}
+	switch {
+	case len(models) == 0:
+		return
+	case len(models) == 1:
+		fmt.Fprintf(b, "Training (%s): %s.\n\n", models[0].Name, models[0].Settings())
+		return
+	}
+	same := true
+	for _, r := range models[1:] {
+		same = same && r.Settings() == models[0].Settings()
+	}
+	if same {
+		fmt.Fprintf(b, "Training (every model): %s.\n\n", models[0].Settings())
+		return
+	}
+	fmt.Fprintf(b, "Training:\n\n")
+	for _, r := range models {
+		fmt.Fprintf(b, "- %s: %s.\n", r.Name, r.Settings())
+	}
+	fmt.Fprintf(b, "\n")
 }
 
 // EpochLabel says which epoch a model's checkpoint is of, and for an interrupted epoch

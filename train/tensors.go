@@ -117,3 +117,21 @@ func (f tensorFile) names() []string {
 	slices.Sort(n)
 	return n
 }
+
+// checkHeader says plainly that buf, the contents of the file at path, is not a
+// safetensors file when it does not start as one: an 8-byte little-endian header size
+// that fits in the file, then a JSON object. The safetensors package would report a CSV
+// file's first 8 bytes read as a size ("header too large: ... 7451601598351171940").
+func checkHeader(path string, buf []byte) error {
+	const what = "a safetensors file starts with an 8-byte header size and a JSON header"
+	if len(buf) < 10 {
+		return fmt.Errorf("%s: not a safetensors file: it holds %d bytes, where %s", path,
+			len(buf), what)
+	}
+	n := binary.LittleEndian.Uint64(buf[:8])
+	if n > uint64(len(buf)-8) || buf[8] != '{' {
+		return fmt.Errorf("%s: not a safetensors file: it starts with %q, where %s", path,
+			buf[:min(len(buf), 24)], what)
+	}
+	return nil
+}

@@ -34,6 +34,10 @@ func OpenWeights(path string) (*WeightsFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read weights: %w", err)
 	}
+	if err := checkHeader(path, buf); err != nil {
+		return nil, fmt.Errorf("%w; give a checkpoint (<out>/checkpoints/*.safetensors) "+
+			"or weights written by reference/convert.py", err)
+	}
 	_, md, err := safetensors.ReadMetadata(buf)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a safetensors file: %w", path, err)

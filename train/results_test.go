@@ -1,0 +1,115 @@
+package train
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestResultsRecordSettings: results.md says how each model was trained, and a model
+// trained without dropout lists its Dropout layer as off.
+func TestResultsRecordSettings(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+	cfgs := []Config{
+		{Model: "cnn", Epochs: 2, Batch: 8, Seed: 1, OutDir: dir},
+		{Model: "gru", Epochs: 1, Batch: 8, Seed: 7, OutDir: dir, DType: "float64",
+			NoDropout: true, NoShuffle: true},
+	}
+	var results []Result
+	for _, cfg := range cfgs {
+		if _, err := Fit(context.Background(), ds, cfg, nil); err != nil {
+			t.Fatal(err)
+		}
+		r, err := EvaluateModel(ds, dir, cfg.Model, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, r)
+	}
+	path := filepath.Join(dir, "results.md")
+	if err := WriteResults(path, ds, results, "a note."); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(path)
+	for _, want := range []string{
+		"- cnn: float32, dropout on, shuffled each epoch, seed 1, batch 8, 2 epochs, keras " +
+			"convention, Adam keras form, on cpu.",
+		"- gru: float64, dropout off, not shuffled, seed 7, batch 8, 1 epoch, keras " +
+			"convention, Adam keras form, on cpu.",
+		"| cnn | 3: conv1d, dropout, conv1d_1 |",
+		"| gru | 5: gru, activation, dropout (off), dense, activation_1 |",
+		"\n- a note.\n",
+	} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("results.md lacks %q:\n%s", want, md)
+		}
+	}
+
+	// Models trained alike share one line.
+	if err := WriteResults(path, ds, results[:1]); err != nil {
+		t.Fatal(err)
+	}
+	md, _ = os.ReadFile(path)
+	if want := "Training (cnn): float32, dropout on"; !strings.Contains(string(md), want) {
+		t.Errorf("results.md lacks %q:\n%s", want, md)
+	}
+}
+
+// TestNotSafetensors: a text file given as weights or a checkpoint is reported as not a
+// safetensors file, with what it starts with, not as a huge header size.
+func TestNotSafetensors(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "prices.csv")
+	os.WriteFile(path, []byte("date,high,low,open,close\n1424372400,240,239,240,240\n"),
+		0o644)
+	_, err := OpenWeights(path)
+	if err == nil || !strings.Contains(err.Error(), `not a safetensors file: it starts `+
+		`with "date,high,low,open,close"`) || strings.Contains(err.Error(), "too large") {
+		t.Errorf("OpenWeights of a CSV: %v", err)
+	}
+	if _, _, err := ReadCheckpoint(path); err == nil ||
+		!strings.Contains(err.Error(), "not a safetensors file: it starts") {
+		t.Errorf("ReadCheckpoint of a CSV: %v", err)
+	}
+	short := filepath.Join(dir, "short.safetensors")
+	os.WriteFile(short, []byte("abc"), 0o644)
+	if _, err := OpenWeights(short); err == nil ||
+		!strings.Contains(err.Error(), "it holds 3 bytes") {
+		t.Errorf("OpenWeights of 3 bytes: %v", err)
+	}
+}
+
+// TestCreateError: a directory that cannot be written is named with the fix, not the
+// temporary file's name. The error is made up, as root may write anywhere.
+func TestCreateError(t *testing.T) {
+	for _, errno := range []syscall.Errno{syscall.EACCES, syscall.EROFS} {
+		err := createError("/data/out/dataset.safetensors", "/data/out/",
+			&fs.PathError{Op: "open", Path: "/data/out/.dataset.safetensors.tmp-123",
+				Err: errno})
+		want := "write /data/out/dataset.safetensors: the directory /data/out is not " +
+			"writable (" + errno.Error() + "); make it writable (chmod u+w /data/out) or " +
+			"write to another directory"
+		if err.Error() != want {
+			t.Errorf("%v:\n got %s\nwant %s", errno, err, want)
+		}
+	}
+	// And for real, where permissions apply.
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o755)
+	if f, err := os.Create(filepath.Join(dir, "probe")); err == nil {
+		f.Close()
+		t.Skip("this user can write a read-only directory (root)")
+	}
+	err := writeFileAtomic(filepath.Join(dir, "x"), nil)
+	if err == nil || !strings.Contains(err.Error(), "is not writable") {
+		t.Errorf("write in a read-only directory: %v", err)
+	}
+}
