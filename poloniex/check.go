@@ -55,3 +55,8 @@ func (c candle) check() error {
 func when(date int64) string {
 	return fmt.Sprintf("%s UTC (%d)", time.Unix(date, 0).UTC().Format("2006-01-02 15:04"), date)
 }
+
+// stamp writes a time for messages, UTC to the second: "2024-01-01 00:05:00 UTC".
+func stamp(t time.Time) string {
+	return t.UTC().Format("2006-01-02 15:04:05") + " UTC"
+}

@@ -83,6 +83,10 @@
 // which matches row 1 of the shipped 30-min file: volume 0.999999 and
 // quoteVolume 0.0044 at price 225.
 //
+// The layout records neither the pair nor the candle length. Fetch reads the
+// length off the spacing of an existing file's rows and refuses to add
+// candles of another ([PeriodError]); it cannot tell pairs apart.
+//
 // Price and volume strings are copied as the API sends them, with no float
 // round trip. Rows are sorted by date. The legacy API wrote a zero-volume
 // candle for every empty period; the current one may leave such periods

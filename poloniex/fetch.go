@@ -57,6 +57,12 @@ type Result struct {
 // later. An empty page means nothing traded in that window, and paging goes
 // on. A To in the future is cut back to the current, still open candle.
 //
+// Out records neither the pair nor the period. Its rows must be candles of
+// cfg.Period, as far as their spacing tells (see PeriodError): a file of
+// other candles is refused before anything is fetched, since adding to it
+// would mix candle lengths. Nothing tells pairs apart, so a file fetched for
+// one pair is extended with another's candles if asked to.
+//
 // Existing rows of Out are kept; fetched candles with new dates are added,
 // and a fetched candle for a date already present replaces the row when its
 // values differ (the exchange revises the newest candle until it closes).
@@ -77,6 +83,9 @@ func Fetch(ctx context.Context, cfg Config) (Result, error) {
 	}
 	existing, exists, err := readCSVFile(cfg.Out)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := checkSpacing(cfg.Out, existing, cfg.Period); err != nil {
 		return Result{}, err
 	}
 
@@ -119,8 +128,15 @@ func newJob(cfg Config) (*job, error) {
 	errs = append(errs, err)
 	interval, err := intervalName(cfg.Period)
 	errs = append(errs, err)
-	if cfg.From.IsZero() || cfg.To.IsZero() || !cfg.From.Before(cfg.To) {
-		errs = append(errs, fmt.Errorf("poloniex: need From before To, got %v and %v", cfg.From, cfg.To))
+	switch {
+	case cfg.From.IsZero() || cfg.To.IsZero():
+		errs = append(errs, errors.New("poloniex: need From and To, the range to fetch"))
+	case cfg.From.Before(time.Unix(0, 0)):
+		errs = append(errs, fmt.Errorf("poloniex: From %s is before 1970-01-01, where the "+
+			"API's times (Unix milliseconds) begin", stamp(cfg.From)))
+	case !cfg.From.Before(cfg.To):
+		errs = append(errs, fmt.Errorf("poloniex: From %s is not before To %s, so the range "+
+			"holds no candles", stamp(cfg.From), stamp(cfg.To)))
 	}
 	if cfg.Out == "" {
 		errs = append(errs, errors.New("poloniex: no output file given"))

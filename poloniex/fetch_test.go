@@ -547,9 +547,14 @@ func TestFetchValidates(t *testing.T) {
 		{"no pair", func(c *Config) { c.Pair = " " }, "no pair"},
 		{"bad pair", func(c *Config) { c.Pair = "BTCUSDT" }, "not of the form"},
 		{"bad period", func(c *Config) { c.Period = 7 * time.Minute }, "no 7m0s candles"},
-		{"from after to", func(c *Config) { c.From = c.To.Add(time.Hour) }, "need From before To"},
-		{"from equals to", func(c *Config) { c.From = c.To }, "need From before To"},
-		{"zero from", func(c *Config) { c.From = time.Time{} }, "need From before To"},
+		{"from after to", func(c *Config) { c.From = c.To.Add(time.Hour) },
+			"From 2024-01-01 02:00:00 UTC is not before To 2024-01-01 01:00:00 UTC"},
+		{"from equals to", func(c *Config) { c.From = c.To }, "is not before To"},
+		{"zero from", func(c *Config) { c.From = time.Time{} }, "need From and To"},
+		// Before 1970 the request's startTime would be negative.
+		{"from before 1970", func(c *Config) { c.From = time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC) },
+			"From 1960-01-01 00:00:00 UTC is before 1970-01-01"},
+		{"from just before 1970", func(c *Config) { c.From = time.Unix(-1, 0) }, "is before 1970-01-01"},
 		{"no out", func(c *Config) { c.Out = "" }, "no output file"},
 		{"bad url", func(c *Config) { c.BaseURL = "ftp://example.invalid" }, "not an http(s) URL"},
 	}

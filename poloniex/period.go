@@ -81,3 +81,23 @@ func periodList() string {
 	}
 	return strings.Join(names, " ")
 }
+
+// PeriodName writes a candle length the way ParsePeriod reads it: "5m", "1h", "1w".
+// A length the API does not serve is written in the largest whole unit that divides
+// it ("2m", "90s"), or as time.Duration writes it.
+func PeriodName(d time.Duration) string {
+	for _, iv := range intervals {
+		if iv.period == d {
+			return iv.short
+		}
+	}
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{day, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if d > 0 && d%u.d == 0 {
+			return strconv.FormatInt(int64(d/u.d), 10) + u.name
+		}
+	}
+	return d.String()
+}

@@ -1,0 +1,77 @@
+package poloniex
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// PeriodError reports an existing Out whose rows are not candles of Config.Period, so
+// that adding fetched candles would mix two candle lengths in one file. The file
+// records neither its period nor its pair; the period is read off the spacing of its
+// rows (see checkSpacing).
+type PeriodError struct {
+	File string
+	Want time.Duration // Config.Period
+
+	// Found is the file's candle length when every spacing between its rows is a
+	// whole number of Found, and Found is not Want. Otherwise Found is a spacing
+	// that is not a whole number of Want candles, and After (Unix seconds) the
+	// row it follows.
+	Found time.Duration
+	After int64
+}
+
+// Odd reports whether the file holds a spacing that is not a whole number of Want
+// candles, rather than candles of another length throughout.
+func (e *PeriodError) Odd() bool { return e.Found%e.Want != 0 }
+
+func (e *PeriodError) Error() string {
+	want, found := PeriodName(e.Want), PeriodName(e.Found)
+	if e.Odd() {
+		return fmt.Sprintf("poloniex: %s has two rows %s apart (after %s), not a whole "+
+			"number of %s candles: adding %s candles would mix candle lengths in one file, "+
+			"so nothing was written: write to a new file, or fetch candles of the file's "+
+			"length", e.File, found, when(e.After), want, want)
+	}
+	return fmt.Sprintf("poloniex: %s holds %s candles (its rows are %s apart, or a "+
+		"multiple of that), not %s: adding %s candles would mix candle lengths in one "+
+		"file, so nothing was written: write to a new file, or fetch %s candles", e.File,
+		found, found, want, want, found)
+}
+
+// checkSpacing returns a *PeriodError when the rows of path, cs, are not candles of
+// length p: when some spacing between consecutive rows is not a whole number of p
+// (finer or misaligned candles), or when every spacing is a whole number of some
+// longer length g, the greatest common divisor of the spacings (coarser candles). A
+// file of p candles with gaps passes, since its spacings share the divisor p unless
+// every one of them is a multiple of a longer length; a file of fewer than two rows
+// always passes, having no spacing to judge.
+func checkSpacing(path string, cs []candle, p time.Duration) error {
+	dates := make([]int64, len(cs))
+	for i, c := range cs {
+		dates[i] = c.date
+	}
+	slices.Sort(dates) // readCSV refuses repeated dates
+	ps := int64(p / time.Second)
+	var g int64
+	for i := 1; i < len(dates); i++ {
+		d := dates[i] - dates[i-1]
+		if d%ps != 0 {
+			return &PeriodError{File: path, Want: p, Found: time.Duration(d) * time.Second,
+				After: dates[i-1]}
+		}
+		g = gcd(g, d)
+	}
+	if g != 0 && g != ps {
+		return &PeriodError{File: path, Want: p, Found: time.Duration(g) * time.Second}
+	}
+	return nil
+}
+
+func gcd(a, b int64) int64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}

@@ -1,0 +1,135 @@
+package poloniex
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFetchRefusesOtherPeriod: fetching 5m candles into a file of 30m candles, or the
+// reverse, is refused before any request, naming the file and both lengths, and leaves
+// the file as it was. Before, the second fetch merged, "updating" the 30m candles at
+// the shared starts with 5m ones.
+func TestFetchRefusesOtherPeriod(t *testing.T) {
+	cases := []struct {
+		name       string
+		have, want time.Duration
+		msg        string
+	}{
+		{"5m into 30m", 30 * time.Minute, p5m, "holds 30m candles (its rows are 30m apart, " +
+			"or a multiple of that), not 5m: adding 5m candles would mix candle lengths in " +
+			"one file, so nothing was written: write to a new file, or fetch 30m candles"},
+		{"30m into 5m", p5m, 30 * time.Minute, "has two rows 5m apart (after 2024-01-01 " +
+			"00:00 UTC (1704067200)), not a whole number of 30m candles: adding 30m candles " +
+			"would mix candle lengths in one file, so nothing was written"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			day := int(24 * time.Hour / tc.have)
+			first := newFakeAPI(t, tc.have, day, nil)
+			var sleeps []time.Duration
+			cfg := first.config(t, &sleeps)
+			if _, err := Fetch(context.Background(), cfg); err != nil {
+				t.Fatal(err)
+			}
+			before := readFile(t, cfg.Out)
+
+			second := newFakeAPI(t, tc.want, int(24*time.Hour/tc.want), nil)
+			again := second.config(t, &sleeps)
+			again.Out = cfg.Out
+			_, err := Fetch(context.Background(), again)
+			var pe *PeriodError
+			if !errors.As(err, &pe) || pe.File != cfg.Out || pe.Want != tc.want ||
+				pe.Found != tc.have {
+				t.Fatalf("error %v, want a PeriodError for %s found %v want %v", err,
+					cfg.Out, tc.have, tc.want)
+			}
+			if want := "poloniex: " + cfg.Out + " " + tc.msg; !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("error:\n got %s\nwant %s", err, want)
+			}
+			if n := len(second.requests()); n != 0 {
+				t.Errorf("made %d requests before refusing", n)
+			}
+			if readFile(t, cfg.Out) != before {
+				t.Error("the file changed")
+			}
+			if names := dirNames(t, cfg.Out); len(names) != 1 {
+				t.Errorf("directory holds %v", names)
+			}
+		})
+	}
+}
+
+// TestFetchExtendsGappyFile: a file of 5m candles with gaps (the API leaves out
+// periods without trades) is still a 5m file and is extended.
+func TestFetchExtendsGappyFile(t *testing.T) {
+	f := newFakeAPI(t, p5m, 40, func(i int) bool { return i%6 != 1 && i%6 != 2 })
+	var sleeps []time.Duration
+	cfg := f.config(t, &sleeps)
+	first := cfg
+	first.To = t0.Add(20 * p5m)
+	if _, err := Fetch(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	cfg.To = t0.Add(40 * p5m)
+	res, err := Fetch(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Added == 0 || readFile(t, cfg.Out) != wantCSV(f.starts) {
+		t.Errorf("result %+v; file not extended", res)
+	}
+}
+
+func TestCheckSpacing(t *testing.T) {
+	const m = 60 // seconds
+	rows := func(dates ...int64) []candle {
+		cs := make([]candle, len(dates))
+		for i, d := range dates {
+			cs[i].date = 1_704_067_200 + d*m
+		}
+		return cs
+	}
+	cases := []struct {
+		name  string
+		cs    []candle
+		p     time.Duration
+		found time.Duration // 0: no error
+	}{
+		{"empty", nil, p5m, 0},
+		{"one row", rows(30), p5m, 0},
+		{"regular", rows(0, 5, 10, 15), p5m, 0},
+		{"gaps", rows(0, 5, 20, 25, 45), p5m, 0},
+		{"unsorted", rows(10, 0, 5), p5m, 0},
+		{"sparse with coprime gaps", rows(0, 10, 25), p5m, 0},
+		{"coarser", rows(0, 30, 60, 120), p5m, 30 * time.Minute},
+		{"two rows a gap apart", rows(0, 10), p5m, 10 * time.Minute},
+		{"finer", rows(0, 5, 10), 30 * time.Minute, p5m},
+		{"off the grid", rows(0, 5, 11, 16), p5m, 6 * time.Minute},
+		{"hours", rows(0, 60, 180), time.Hour, 0},
+	}
+	for _, tc := range cases {
+		err := checkSpacing("f.csv", tc.cs, tc.p)
+		var pe *PeriodError
+		switch {
+		case tc.found == 0 && err != nil:
+			t.Errorf("%s: %v, want no error", tc.name, err)
+		case tc.found != 0 && (!errors.As(err, &pe) || pe.Found != tc.found || pe.Want != tc.p):
+			t.Errorf("%s: %v, want a PeriodError with Found %v", tc.name, err, tc.found)
+		}
+	}
+}
+
+func TestPeriodName(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		p5m: "5m", time.Hour: "1h", 24 * time.Hour: "1d", 7 * 24 * time.Hour: "1w",
+		2 * time.Minute: "2m", 90 * time.Second: "90s", 5 * time.Hour: "5h",
+		48 * time.Hour: "2d", 1500 * time.Millisecond: "1.5s",
+	} {
+		if got := PeriodName(d); got != want {
+			t.Errorf("PeriodName(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
