@@ -6,9 +6,9 @@
 // Reading (Read, ReadFile) accepts the CSV and JSON forms candle files come in: a header in
 // any column order and case (columns are chosen by name), a header-less file whose column
 // names are given in Options.Columns, Poloniex's JSON array of candle objects, the
-// delimiters ',' ';' and tab, quoted fields, a UTF-8 byte-order mark, CRLF line ends,
-// decimal commas, thousands separators, volume suffixes (K, M, B), and timestamps in unix
-// seconds, unix milliseconds or ISO 8601 dates. Rows come back sorted by time with exact
+// delimiters ',' ';' and tab, quoted fields, a UTF-8 byte-order mark, CRLF or lone CR
+// line ends, decimal commas, thousands separators, volume suffixes (K, M, B), and
+// timestamps in whole unix seconds, unix milliseconds or ISO 8601 dates. Rows come back sorted by time with exact
 // duplicates dropped; a Report says what was read, which periods are missing, which
 // spacings are irregular (not a whole number of periods: reported, kept, never inside a
 // window) and which rows were dropped and why. Prices must lie in [MinPrice, MaxPrice]

@@ -16,9 +16,19 @@ func fillLimit(rows int) int { return max(10*rows, 100_000) }
 func (rd *reader) finish() (*Series, error) {
 	rep := rd.rep
 	if len(rd.rows) == 0 {
-		if rep.Dropped > 0 {
-			return nil, rd.errorf(0, "all %d rows are bad and were dropped (%s): check the file's columns and values",
-				rep.Dropped, dropReasons(rep.DroppedBy))
+		unit := "row"
+		if rd.loc == "record" {
+			unit = "record"
+		}
+		switch {
+		case rep.Dropped == 1:
+			return nil, rd.errorf(0, "the only %s is bad and was dropped (%s): check the file's columns and values",
+				unit, dropReasons(rep.DroppedBy))
+		case rep.Dropped > 0:
+			return nil, rd.errorf(0, "all %d %ss are bad and were dropped (%s): check the file's columns and values",
+				rep.Dropped, unit, dropReasons(rep.DroppedBy))
+		case rd.loc == "record":
+			return nil, rd.errorf(0, "the JSON array is empty: the file holds no candles; save one with the candle objects in it")
 		}
 		return nil, rd.errorf(0, "no candles after the header: the file holds no data rows")
 	}
@@ -73,8 +83,8 @@ func (rd *reader) finish() (*Series, error) {
 		gapAfter[i-1] = true
 		filled += int(missing)
 		if rd.opt.Fill == FillPrevious && filled > fillLimit(len(rows)) {
-			return nil, rd.errorf(rows[i].line, "filling the gap of %d periods before this %s would add more than %d candles to %d rows: check the timestamps, or keep the gaps",
-				missing, rd.loc, fillLimit(len(rows)), len(rows))
+			return nil, rd.errorf(rows[i].line, "filling the gap of %s before this %s would add more than %d candles to %s: check the timestamps, or keep the gaps",
+				plural(int(missing), "period"), rd.loc, fillLimit(len(rows)), plural(len(rows), "row"))
 		}
 	}
 

@@ -2,6 +2,7 @@ package data
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -357,6 +358,9 @@ func parseTime(s string) (int64, string) {
 	}
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
+			if t.Nanosecond() != 0 {
+				return 0, notWhole
+			}
 			if t.Unix() < 0 {
 				return 0, "is before 1970"
 			}
@@ -369,8 +373,14 @@ func parseTime(s string) (int64, string) {
 	return 0, "is not a time (use unix seconds, unix milliseconds, or an ISO date like 2017-07-13 23:30:00)"
 }
 
+// notWhole is the message for a time with a fraction of a second. Candle times are whole
+// seconds: truncating would hide a time off the candle grid, and no exchange starts
+// candles between seconds.
+const notWhole = "is not a whole second: candle times are whole seconds, the start of each candle"
+
 // parseUnix parses a number of seconds or milliseconds; ok is false when s is not a
-// number at all, so it may still be a date.
+// number at all, so it may still be a date. A time that is not a whole second (seconds
+// with a fraction, milliseconds not a multiple of 1000) is refused, not truncated.
 func parseUnix(s string) (t int64, msg string, ok bool) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		switch {
@@ -378,6 +388,8 @@ func parseUnix(s string) (t int64, msg string, ok bool) {
 			return 0, "is before 1970", true
 		case n > maxSeconds*1000:
 			return 0, "is too large for unix seconds or milliseconds", true
+		case n > maxSeconds && n%1000 != 0:
+			return 0, fmt.Sprintf("is %d ms past a whole second: candle times are whole seconds, the start of each candle", n%1000), true
 		case n > maxSeconds:
 			return n / 1000, "", true
 		}
@@ -393,9 +405,26 @@ func parseUnix(s string) (t int64, msg string, ok bool) {
 	case v > maxSeconds*1000:
 		return 0, "is too large for unix seconds or milliseconds", true
 	case v > maxSeconds:
-		v /= 1000
+		if math.Mod(v, 1000) != 0 || fraction(s) {
+			return 0, notWhole, true
+		}
+		return int64(v / 1000), "", true // exact: v is a whole multiple of 1000 below 1e14
 	}
-	return int64(math.Floor(v)), "", true
+	if v != math.Floor(v) || fraction(s) {
+		return 0, notWhole, true
+	}
+	return int64(v), "", true
+}
+
+// fraction reports whether the plain decimal s ("1500000000.25") has a nonzero digit
+// after its point, which float64 may round away; a number with an exponent is left to
+// the float check.
+func fraction(s string) bool {
+	i := strings.IndexByte(s, '.')
+	if i < 0 || strings.ContainsAny(s, "eE") {
+		return false
+	}
+	return strings.Trim(s[i+1:], "0") != ""
 }
 
 // quote quotes a cell for a message, on one line and cut to a readable length.

@@ -42,14 +42,30 @@ func Provenance() string {
 func ReadFile(path string, opt Options) (*Series, *Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, nil, fmt.Errorf("%s: cannot open: %v: check the path", path, err)
+		return nil, nil, openError(path, err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, nil, fmt.Errorf("%s: is a directory; give a candle file", path)
+	}
 	return Read(f, path, opt)
+}
+
+// openError explains why the file at path could not be opened, with the fix that fits
+// the cause: a wrong path, or permissions that do not let the user read the file.
+func openError(path string, err error) error {
+	fix := "check the path and the file's permissions"
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		fix = "check the path"
+	case errors.Is(err, fs.ErrPermission):
+		fix = "check the file's permissions (it must be readable by you)"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("%s: cannot open: %v: %s", path, err, fix)
 }
 
 // Read reads candles from r, a CSV file or a JSON array of candle objects, and returns
@@ -64,9 +80,12 @@ func ReadFile(path string, opt Options) (*Series, *Report, error) {
 // objects whose keys are matched like CSV column names, as Poloniex's returnChartData
 // writes them. Values may be numbers or strings.
 //
+// Line ends may be LF, CRLF or a lone CR; a UTF-8 byte-order mark is skipped.
+//
 // Values: "-" or empty is missing. A missing open takes the close; a missing high or low
 // the extreme of open and close; a missing volume is 0. Times are unix seconds, unix
-// milliseconds (values above 1e11) or ISO 8601 dates (UTC unless they carry a zone).
+// milliseconds (values above 1e11) or ISO 8601 dates (UTC unless they carry a zone), and
+// must be whole seconds: a fraction of a second is a bad time, never truncated.
 //
 // A row is bad when its time or a value does not parse, its close is missing, high < low,
 // the close or open lies outside [low, high], a price is <= 0 or outside [MinPrice,
@@ -94,6 +113,7 @@ func Read(r io.Reader, source string, opt Options) (*Series, *Report, error) {
 		return nil, nil, fmt.Errorf("%s: the file is UTF-16: save it as UTF-8", source)
 	}
 	b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
+	b = lineEnds(b)
 	text := bytes.TrimLeft(b, " \t\r\n")
 	if len(text) == 0 {
 		if len(opt.Columns) > 0 {
@@ -119,6 +139,27 @@ func Read(r io.Reader, source string, opt Options) (*Series, *Report, error) {
 		return nil, nil, err
 	}
 	return s, rd.rep, nil
+}
+
+// lineEnds returns b with every line end made "\n": CRLF (Windows) and a lone CR (old
+// Mac OS) alike, so that line numbers count the lines an editor shows. b itself is
+// returned when it holds no CR.
+func lineEnds(b []byte) []byte {
+	if bytes.IndexByte(b, '\r') < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		switch {
+		case b[i] != '\r':
+			out = append(out, b[i])
+		case i+1 < len(b) && b[i+1] == '\n':
+			// The '\n' that follows ends the line.
+		default:
+			out = append(out, '\n')
+		}
+	}
+	return out
 }
 
 // reader collects the rows of one source.

@@ -4,11 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -261,9 +263,35 @@ func TestRead(t *testing.T) {
 			in:  "date,close\n1500000000,1\n1500000060,2\n1600000020,3\n",
 			opt: Options{Fill: "previous"},
 			err: "prices.csv line 4: filling the gap of 1666665 periods before this line would add more than 100000 candles to 3 rows: check the timestamps, or keep the gaps"},
-		{name: "fractional seconds floor",
-			in:   "datetime,close\n1500000000.9,1\n1500000060.2,2\n",
-			want: []Candle{c(t0, 1), c(t0+60, 2)}},
+		// Times that are not whole seconds are refused, not truncated to a second that
+		// may lie on the grid (an earlier version floored 1500000000.9 to 1500000000).
+		{name: "fractional seconds",
+			in:  "datetime,close\n1500000000.9,1\n1500000060.2,2\n",
+			err: `prices.csv line 2: date "1500000000.9" is not a whole second: candle times are whole seconds, the start of each candle (fix the row, or skip bad rows with --drop-bad)`},
+		{name: "fraction below float64's resolution",
+			in:  "date,close\n1500000000,1\n1500000060.0000000001,2\n",
+			err: `prices.csv line 3: date "1500000060.0000000001" is not a whole second`},
+		{name: "milliseconds off the second",
+			in:  "date,close\n1500000000000,1\n1500000060500,2\n",
+			err: `prices.csv line 3: date "1500000060500" is 500 ms past a whole second: candle times are whole seconds`},
+		{name: "float milliseconds off the second",
+			in:  "date,close\n1500000000000,1\n1500000060000.5,2\n",
+			err: `prices.csv line 3: date "1500000060000.5" is not a whole second`},
+		{name: "iso time with a fraction",
+			in:  "date,close\n2017-07-14T02:40:00.250Z,1\n",
+			err: `prices.csv line 2: date "2017-07-14T02:40:00.250Z" is not a whole second`},
+		{name: "iso time without zone, with a fraction",
+			in:  "date,close\n2017-07-14 02:40:00.5,1\n",
+			err: `prices.csv line 2: date "2017-07-14 02:40:00.5" is not a whole second`},
+		{name: "whole seconds written as decimals",
+			in:   "date,close\n1500000000.000,1\n1.50000006e9,2\n1500000120000.0,3\n2017-07-14T02:43:00.000Z,4\n",
+			want: []Candle{c(t0, 1), c(t0+60, 2), c(t0+120, 3), c(t0+180, 4)}},
+		{name: "times off the second dropped as bad times",
+			in:   "date,close\n1500000000,1\n1500000060.5,2\n1500000120500,3\n1500000180,4\n",
+			opt:  Options{DropBad: true},
+			want: []Candle{c(t0, 1), c(t0+180, 4)},
+			rep: &Report{Rows: 2, Dropped: 2, DroppedBy: map[string]int{ReasonTime: 2},
+				Period: 180}},
 		{name: "unknown fill",
 			in:  "date,close\n1500000000,1\n",
 			opt: Options{Fill: "linear"},
@@ -321,7 +349,11 @@ func TestRead(t *testing.T) {
 		{name: "all rows dropped",
 			in:  "date,close\n1500000000,abc\n",
 			opt: Options{DropBad: true},
-			err: "prices.csv: all 1 rows are bad and were dropped (bad number: 1): check the file's columns and values"},
+			err: "prices.csv: the only row is bad and was dropped (bad number: 1): check the file's columns and values"},
+		{name: "all json records dropped",
+			in:  `[{"date":1500000000,"close":"x"},{"date":"y","close":1}]`,
+			opt: Options{DropBad: true},
+			err: "prices.csv: all 2 records are bad and were dropped (bad number: 1, bad time: 1): check the file's columns and values"},
 		{name: "header only",
 			in:  "date,close\n",
 			err: "prices.csv: no candles after the header: the file holds no data rows"},
@@ -422,8 +454,25 @@ func TestRead(t *testing.T) {
 			in:  `[{"date":1500000000,"close":105}] x`,
 			err: "prices.csv: text after the closing ']' of the candle array: remove it"},
 		{name: "json empty array",
-			in:  `[]`,
-			err: "prices.csv: no candles after the header"},
+			in:  "[ ]\n",
+			err: "prices.csv: the JSON array is empty: the file holds no candles; save one with the candle objects in it"},
+		// Lone CR line ends (classic Mac OS) end lines as LF and CRLF do.
+		{name: "cr line ends",
+			in:   "date,close\r1500000000,1\r1500000060,2\r",
+			want: []Candle{c(t0, 1), c(t0+60, 2)}},
+		{name: "cr line ends, bom, columns, no final line end",
+			in:   "\xEF\xBB\xBF1500000000;1,5\r\r1500000060;2\r1500000120;3",
+			opt:  Options{Columns: []string{"date", "close"}},
+			want: []Candle{c(t0, 1.5), c(t0+60, 2), c(t0+120, 3)}},
+		{name: "cr line ends count lines",
+			in:  "date,close\r1500000000,1\r1500000060,abc\r",
+			err: `prices.csv line 3: close "abc" is not a number`},
+		{name: "cr and crlf mixed",
+			in:   "date,close\r\n1500000000,1\r1500000060,2\r\n1500000120,3\n",
+			want: []Candle{c(t0, 1), c(t0+60, 2), c(t0+120, 3)}},
+		{name: "json with cr line ends",
+			in:  "[{\"date\":1500000000,\"close\":1},\r{\"date\" 1}]\r",
+			err: "prices.csv line 2: invalid JSON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, rep, err := Read(strings.NewReader(tc.in), "prices.csv", tc.opt)
@@ -531,6 +580,39 @@ func TestReadFileMissing(t *testing.T) {
 	}
 }
 
+// TestReadFileOpenErrors: the fix in an open error fits its cause. Permissions are
+// checked on the error itself, since tests may run as root, who may read any file.
+func TestReadFileOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, err := ReadFile(dir, Options{}); err == nil ||
+		err.Error() != dir+": is a directory; give a candle file" {
+		t.Errorf("directory: got %v", err)
+	}
+
+	p := filepath.Join(dir, "locked.csv")
+	denied := &fs.PathError{Op: "open", Path: p, Err: syscall.EACCES}
+	want := p + ": cannot open: permission denied: check the file's permissions (it must be readable by you)"
+	if err := openError(p, denied); err.Error() != want {
+		t.Errorf("permission denied:\n got %v\nwant %s", err, want)
+	}
+	loop := &fs.PathError{Op: "open", Path: p, Err: syscall.ELOOP}
+	if err := openError(p, loop); !strings.HasSuffix(err.Error(), ": check the path and the file's permissions") {
+		t.Errorf("other error: got %v", err)
+	}
+
+	// The real thing, where the file system enforces permissions.
+	if err := os.WriteFile(p, []byte("date,close\n"), 0o200); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := os.Open(p); err == nil {
+		f.Close()
+		t.Skip("running as a user who may read unreadable files")
+	}
+	if _, _, err := ReadFile(p, Options{}); err == nil || err.Error() != want {
+		t.Errorf("unreadable file:\n got %v\nwant %s", err, want)
+	}
+}
+
 func TestReportString(t *testing.T) {
 	in := "date,close\n1500000000,1\n1500000060,2\n1500000240,3\n1500000240,3\n1500000300,x\n1500000360,4\n"
 	_, rep, err := Read(strings.NewReader(in), "p.csv", Options{Fill: "previous", DropBad: true})
@@ -539,7 +621,7 @@ func TestReportString(t *testing.T) {
 	}
 	want := "p.csv: 4 rows, 2017-07-14 02:40 to 2017-07-14 02:46 UTC, period 1m0s, " +
 		"2 gaps (3 missing periods, largest 2 after 2017-07-14 02:41), 3 filled with the previous close, " +
-		"1 exact duplicates dropped, 1 bad rows dropped (bad number: 1)"
+		"1 exact duplicate dropped, 1 bad row dropped (bad number: 1)"
 	if got := rep.String(); got != want {
 		t.Errorf("\n got %s\nwant %s", got, want)
 	}
@@ -553,9 +635,31 @@ func TestReportString(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = "p.csv: 7 rows, 2017-01-01 09:00 to 2017-01-01 12:00 UTC, period 30m0s, " +
-		"1 gaps (1 missing periods, largest 1 after 2017-01-01 10:30), " +
+		"1 gap (1 missing period, largest 1 after 2017-01-01 10:30), " +
 		"2 irregular spacings (first after 2017-01-01 10:00 UTC: 1m0s)"
 	if got := rep.String(); got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+
+	// One of each: singular nouns.
+	in = "date,close\n1500000000,1\n1500000060,2\n1500000060,2\n1500000120,3\n1500000180,4\n" +
+		"1500000210,5\n1500000240,x\n1500000330,6\n"
+	_, rep, err = Read(strings.NewReader(in), "p.csv", Options{DropBad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "p.csv: 6 rows, 2017-07-14 02:40 to 2017-07-14 02:45 UTC, period 1m0s, " +
+		"1 gap (1 missing period, largest 1 after 2017-07-14 02:43), " +
+		"1 irregular spacing (first after 2017-07-14 02:43 UTC: 30s), " +
+		"1 exact duplicate dropped, 1 bad row dropped (bad number: 1)"
+	if got := rep.String(); got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+	_, rep, err = Read(strings.NewReader("date,close\n1500000000,1\n"), "p.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rep.String(), "p.csv: 1 row, 2017-07-14 02:40 to 2017-07-14 02:40 UTC, no gaps"; got != want {
 		t.Errorf("\n got %s\nwant %s", got, want)
 	}
 }

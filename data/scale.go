@@ -35,7 +35,11 @@ func FitMinMax(values []float64) (MinMax, error) {
 		m.Max = math.Max(m.Max, v)
 	}
 	if m.Max == m.Min {
-		return MinMax{}, fmt.Errorf("min-max scaling: all %d values are %v, so there is no range to scale by: use a series whose prices move", len(values), m.Min)
+		all := fmt.Sprintf("all %d values are", len(values))
+		if len(values) == 1 {
+			all = "the only value is"
+		}
+		return MinMax{}, fmt.Errorf("min-max scaling: %s %v, so there is no range to scale by: use a series whose prices move", all, m.Min)
 	}
 	d := m.Max - m.Min
 	if sq := d * d; math.IsInf(sq, 0) {

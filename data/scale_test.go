@@ -51,7 +51,7 @@ func TestFitMinMaxErrors(t *testing.T) {
 		err  string
 	}{
 		{"constant", []float64{225, 225, 225}, "all 3 values are 225, so there is no range to scale by"},
-		{"one value", []float64{225}, "all 1 values are 225"},
+		{"one value", []float64{225}, "the only value is 225, so"},
 		{"empty", nil, "no values to fit"},
 		{"nan", []float64{1, math.NaN(), 2}, "value 1 is NaN"},
 		{"inf", []float64{1, math.Inf(-1)}, "value 1 is -Inf"},

@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -92,7 +93,7 @@ func (r *Report) Missing() int {
 // spacings, filled candles, duplicates and dropped rows.
 func (r *Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d rows", r.Source, r.Rows)
+	fmt.Fprintf(&b, "%s: %s", r.Source, plural(r.Rows, "row"))
 	if r.Rows > 0 {
 		fmt.Fprintf(&b, ", %s to %s UTC", fmtTime(r.First), fmtTime(r.Last))
 	}
@@ -110,25 +111,35 @@ func (r *Report) String() string {
 				big = g
 			}
 		}
-		fmt.Fprintf(&b, ", %d gaps (%d missing periods, largest %d after %s)",
-			len(r.Gaps), r.Missing(), big.Missing, fmtTime(big.After))
+		fmt.Fprintf(&b, ", %s (%s, largest %d after %s)", plural(len(r.Gaps), "gap"),
+			plural(r.Missing(), "missing period"), big.Missing, fmtTime(big.After))
 	}
 	if len(r.Irregular) > 0 {
 		first := r.Irregular[0]
-		fmt.Fprintf(&b, ", %d irregular spacings (first after %s UTC: %s)",
-			len(r.Irregular), fmtTime(first.After), fmtSeconds(first.Seconds))
+		fmt.Fprintf(&b, ", %s (first after %s UTC: %s)",
+			plural(len(r.Irregular), "irregular spacing"), fmtTime(first.After),
+			fmtSeconds(first.Seconds))
 	}
 	if r.Filled > 0 {
 		fmt.Fprintf(&b, ", %d filled with the previous close", r.Filled)
 	}
 	if r.Duplicates > 0 {
-		fmt.Fprintf(&b, ", %d exact duplicates dropped", r.Duplicates)
+		fmt.Fprintf(&b, ", %s dropped", plural(r.Duplicates, "exact duplicate"))
 	}
 
 	if r.Dropped > 0 {
-		fmt.Fprintf(&b, ", %d bad rows dropped (%s)", r.Dropped, dropReasons(r.DroppedBy))
+		fmt.Fprintf(&b, ", %s dropped (%s)", plural(r.Dropped, "bad row"),
+			dropReasons(r.DroppedBy))
 	}
 	return b.String()
+}
+
+// plural counts n of a noun that takes an s in the plural: "1 row", "2 rows", "0 rows".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 func fmtTime(t int64) string {

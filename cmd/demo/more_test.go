@@ -234,7 +234,7 @@ func TestPrepareReport(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{"gappy.csv: 1630 rows, 2017-07-14 02:40 to ",
-		"period 30m0s, 1 gaps (2 missing periods", "1 bad rows dropped ("} {
+		"period 30m0s, 1 gap (2 missing periods", "1 bad row dropped ("} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
