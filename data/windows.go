@@ -3,6 +3,9 @@ package data
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
+	"strings"
 )
 
 // Windows holds N windows of consecutive closes: In inputs followed by Out targets.
@@ -50,40 +53,27 @@ func Split(s *Series, in, out, stride int, trainFrac float64) (train, val *Windo
 	size := in + out
 
 	// Gap-free runs [lo, hi) of the series, and the window starts in each.
-	var starts []int
-	longest := 0
+	var starts, runs []int
 	lo := 0
 	n := len(s.Candles)
-	irregular := false // some run ends at a spacing that is not a whole number of periods
+	gaps, irregular := false, false // some run ends at a gap, at an irregular spacing
 	for i := 1; i <= n; i++ {
 		if i < n && (s.Period <= 0 || s.Candles[i].Time-s.Candles[i-1].Time == s.Period) {
 			continue
 		}
 		if i < n && (s.Candles[i].Time-s.Candles[i-1].Time)%s.Period != 0 {
 			irregular = true
+		} else if i < n {
+			gaps = true
 		}
-		longest = max(longest, i-lo)
+		runs = append(runs, i-lo)
 		for st := lo; st+size <= i; st += stride {
 			starts = append(starts, st)
 		}
 		lo = i
 	}
-
-	if len(starts) == 0 {
-		if longest == n {
-			return nil, nil, fmt.Errorf("%s: %d rows, but one window needs %d (%d inputs + %d targets): use a longer file",
-				src, n, size, in, out)
-		}
-		if irregular {
-			return nil, nil, fmt.Errorf("%s: the longest run without gaps or irregular spacings has %d rows, but one window needs %d (%d inputs + %d targets): fix the times that are off the %s grid, fill the gaps (--fill previous), or use a longer file",
-				src, longest, size, in, out, fmtSeconds(s.Period))
-		}
-		return nil, nil, fmt.Errorf("%s: the longest run without gaps has %d rows, but one window needs %d (%d inputs + %d targets): fill the gaps (--fill previous) or use a longer file",
-			src, longest, size, in, out)
-	}
 	if len(starts) < 2 {
-		return nil, nil, fmt.Errorf("%s: %d rows make only 1 window of %d (%d inputs + %d targets), and a split needs one to train and one to validate: use a longer file",
-			src, n, size, in, out)
+		return nil, nil, tooFew(s, src, runs, len(starts), gaps, irregular, in, out)
 	}
 
 	// The cut: the tutorial's int(trainFrac * N), kept inside [1, N-1]. The small
@@ -96,13 +86,60 @@ func Split(s *Series, in, out, stride int, trainFrac float64) (train, val *Windo
 		v++
 	}
 	if v == len(starts) {
-		return nil, nil, fmt.Errorf("%s: %d windows of %d candles every %d: none is left for validation once windows overlapping the %d training windows are dropped: use a longer file, a larger stride or a smaller training fraction",
-			src, len(starts), size, stride, nTrain)
+		return nil, nil, fmt.Errorf("%s: %d windows of %d candles every %d: none is left for validation once windows overlapping the %s are dropped: use a longer file, a larger stride or a smaller training fraction",
+			src, len(starts), size, stride, plural(nTrain, "training window"))
 	}
 
 	train = makeWindows(s, in, out, starts[:nTrain])
 	val = makeWindows(s, in, out, starts[v:])
 	return train, val, nil
+}
+
+// tooFew explains why the runs of the series (their lengths in candles) hold only found
+// windows of in+out, fewer than the two a split needs. When gaps or irregular spacings cut
+// the series, they are the cause, since no window spans one, and the fix names them.
+func tooFew(s *Series, src string, runs []int, found int, gaps, irregular bool, in, out int) error {
+	n, size := len(s.Candles), in+out
+	window := fmt.Sprintf("%d (%d inputs + %d targets)", size, in, out)
+	if !gaps && !irregular {
+		if found == 0 {
+			return fmt.Errorf("%s: %s, but one window needs %s: use a longer file",
+				src, plural(n, "row"), window)
+		}
+		return fmt.Errorf("%s: %d rows make only 1 window of %s, and a split needs one to train and one to validate: use a longer file",
+			src, n, window)
+	}
+
+	cause, fix := "gaps", "fill the gaps (--fill previous) or use a longer file"
+	switch grid := fmtSeconds(s.Period); {
+	case gaps && irregular:
+		cause = "gaps and irregular spacings"
+		fix = "fix the times that are off the " + grid + " grid, fill the gaps (--fill previous), or use a longer file"
+	case irregular:
+		cause = "irregular spacings"
+		fix = "fix the times that are off the " + grid + " grid, or use a longer file"
+	}
+	held := "none is long enough for one window of " + window
+	if found == 1 {
+		held = "together they hold only 1 window of " + window +
+			", and a split needs one to train and one to validate"
+	}
+	return fmt.Errorf("%s: the %s split the %d rows into %s, and no window spans one: %s: %s",
+		src, cause, n, runLengths(runs), held, fix)
+}
+
+// runLengths describes the lengths of runs, in order: "runs of 99 and 500 rows", or for
+// many runs their number and the longest.
+func runLengths(runs []int) string {
+	if len(runs) > 5 {
+		return fmt.Sprintf("%d runs, the longest of %s", len(runs), plural(slices.Max(runs), "row"))
+	}
+	parts := make([]string, len(runs))
+	for i, r := range runs {
+		parts[i] = strconv.Itoa(r)
+	}
+	last := len(parts) - 1
+	return "runs of " + strings.Join(parts[:last], ", ") + " and " + parts[last] + " rows"
 }
 
 func makeWindows(s *Series, in, out int, starts []int) *Windows {

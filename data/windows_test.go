@@ -143,13 +143,31 @@ func TestSplitErrors(t *testing.T) {
 		{"short", series(100), 256, 16, 272, 0.8,
 			"test.csv: 100 rows, but one window needs 272 (256 inputs + 16 targets): use a longer file"},
 		{"short runs between gaps", series(300, 150), 256, 16, 272, 0.8,
-			"test.csv: the longest run without gaps has 150 rows, but one window needs 272 (256 inputs + 16 targets): fill the gaps (--fill previous) or use a longer file"},
+			"test.csv: the gaps split the 300 rows into runs of 150 and 150 rows, and no window spans one: none is long enough for one window of 272 (256 inputs + 16 targets): fill the gaps (--fill previous) or use a longer file"},
 		{"short runs between irregular spacings", shifted(300, 150, 7), 256, 16, 272, 0.8,
-			"test.csv: the longest run without gaps or irregular spacings has 150 rows, but one window needs 272 (256 inputs + 16 targets): fix the times that are off the 1m0s grid, fill the gaps (--fill previous), or use a longer file"},
+			"test.csv: the irregular spacings split the 300 rows into runs of 150, 1 and 149 rows, and no window spans one: none is long enough for one window of 272 (256 inputs + 16 targets): fix the times that are off the 1m0s grid, or use a longer file"},
+		{"one window between irregular spacings", shifted(400, 300, 7), 256, 16, 272, 0.8,
+			"test.csv: the irregular spacings split the 400 rows into runs of 300, 1 and 99 rows, and no window spans one: together they hold only 1 window of 272 (256 inputs + 16 targets), and a split needs one to train and one to validate: fix the times that are off the 1m0s grid, or use a longer file"},
+		{"short runs between a gap and irregular spacings", func() *Series {
+			s := series(500, 100)
+			s.Candles[300].Time += 7
+			return s
+		}(), 256, 16, 272, 0.8,
+			"test.csv: the gaps and irregular spacings split the 500 rows into runs of 100, 200, 1 and 199 rows, and no window spans one: none is long enough for one window of 272 (256 inputs + 16 targets): fix the times that are off the 1m0s grid, fill the gaps (--fill previous), or use a longer file"},
 		{"one window", series(300), 256, 16, 272, 0.8,
 			"test.csv: 300 rows make only 1 window of 272 (256 inputs + 16 targets), and a split needs one to train and one to validate: use a longer file"},
+		{"one row", series(1), 256, 16, 272, 0.8,
+			"test.csv: 1 row, but one window needs 272 (256 inputs + 16 targets): use a longer file"},
+		// A dropped bad row leaves a gap; the gap, not the length, costs the second window
+		// (599 rows would make two).
+		{"one window between gaps", series(599, 100), 256, 16, 272, 0.8,
+			"test.csv: the gaps split the 599 rows into runs of 100 and 499 rows, and no window spans one: together they hold only 1 window of 272 (256 inputs + 16 targets), and a split needs one to train and one to validate: fill the gaps (--fill previous) or use a longer file"},
+		{"many short runs", series(700, 100, 200, 300, 400, 500, 600), 256, 16, 272, 0.8,
+			"test.csv: the gaps split the 700 rows into 7 runs, the longest of 100 rows, and no window spans one: none is long enough"},
 		{"none left to validate", series(280), 256, 16, 1, 0.8,
 			"test.csv: 9 windows of 272 candles every 1: none is left for validation once windows overlapping the 7 training windows are dropped"},
+		{"one training window, none left to validate", series(35), 10, 10, 15, 0.5,
+			"none is left for validation once windows overlapping the 1 training window are dropped"},
 		{"zero inputs", series(30), 0, 2, 2, 0.8, "test.csv: window of 0 inputs, 2 targets, stride 2: all three must be at least 1"},
 		{"negative stride", series(30), 2, 2, -1, 0.8, "stride -1: all three must be at least 1"},
 		{"huge", series(30), 1 << 40, 2, 1, 0.8, "is too large"},
