@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -72,7 +74,9 @@ type client struct {
 
 // get fetches one page from u, retrying rate limits (429), 5xx responses,
 // transient API codes and transport failures (reset, EOF, timeout) up to
-// maxRetries times. The wait doubles from baseBackoff up to maxBackoff, or
+// maxRetries times. A refused connection and an unknown host are not
+// retried: nothing listens at that address, and waiting the half minute of
+// backoffs would not change that. The wait doubles from baseBackoff up to maxBackoff, or
 // is the server's Retry-After when it sends one.
 func (c *client) get(ctx context.Context, u, interval string) ([]candle, error) {
 	for attempt := 0; ; attempt++ {
@@ -88,7 +92,8 @@ func (c *client) get(ctx context.Context, u, interval string) ([]candle, error) 
 			return nil, err
 		}
 		if attempt >= c.maxRetries {
-			return nil, fmt.Errorf("poloniex: giving up after %d attempts: %w", attempt+1, r.err)
+			return nil, fmt.Errorf("poloniex: giving up after %d attempts, so nothing was "+
+				"written: %w", attempt+1, r.err)
 		}
 
 		wait := maxBackoff
@@ -96,8 +101,8 @@ func (c *client) get(ctx context.Context, u, interval string) ([]candle, error) 
 			wait = min(baseBackoff<<attempt, maxBackoff)
 		}
 		if r.after > maxRetryAfter {
-			return nil, fmt.Errorf("poloniex: server asks to wait %v before retrying, more than %v: %w",
-				r.after, maxRetryAfter, r.err)
+			return nil, fmt.Errorf("poloniex: server asks to wait %v before retrying, more "+
+				"than %v, so nothing was written: %w", r.after, maxRetryAfter, r.err)
 		}
 		if r.after > 0 {
 			wait = r.after
@@ -136,8 +141,17 @@ func (c *client) try(ctx context.Context, u, interval string) ([]candle, error) 
 	resp, err := c.http.Do(req)
 	if err != nil {
 		var certErr *tls.CertificateVerificationError
-		if errors.As(err, &certErr) {
+		var dnsErr *net.DNSError
+		switch {
+		case errors.As(err, &certErr):
 			return nil, fmt.Errorf("poloniex: %w", err)
+		case errors.Is(err, syscall.ECONNREFUSED):
+			return nil, fmt.Errorf("poloniex: %s refused the connection: no server is "+
+				"listening there, so nothing was written: check the base URL (%w)",
+				req.URL.Host, err)
+		case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+			return nil, fmt.Errorf("poloniex: no host %s is known, so nothing was written: "+
+				"check the base URL (%w)", dnsErr.Name, err)
 		}
 		return nil, &retryable{err: err}
 	}
@@ -221,18 +235,21 @@ func parseRetryAfter(v string) time.Duration {
 }
 
 // decodeCandles parses a candles response, an array of 14-field arrays, and checks every
-// candle with candle.check.
+// candle with candle.check. Messages count candles from 1.
 func decodeCandles(body []byte, u, interval string) ([]candle, error) {
 	var rows [][]json.RawMessage
 	if err := json.Unmarshal(body, &rows); err != nil {
-		return nil, fmt.Errorf("poloniex: malformed response from %s: %v (body starts %q)",
-			u, err, snippet(body))
+		return nil, fmt.Errorf("poloniex: malformed response from %s: %v (body starts %q), "+
+			"so nothing was written: check the base URL, or run again later", u, err,
+			snippet(body))
 	}
 	out := make([]candle, 0, len(rows))
 	for i, row := range rows {
 		c, err := parseCandle(row, interval)
 		if err != nil {
-			return nil, fmt.Errorf("poloniex: candle %d from %s: %w", i, u, err)
+			return nil, fmt.Errorf("poloniex: candle %d (counted from 1) of the reply from %s: "+
+				"%w: the server sent an invalid reply, so nothing was written: check the base "+
+				"URL, or run again later", i+1, u, err)
 		}
 		if err := c.check(); err != nil {
 			return nil, fmt.Errorf("poloniex: candle at %s from %s: %v: the server sent an invalid candle, so nothing was written: run again later, or fetch a range without it",

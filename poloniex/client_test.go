@@ -62,6 +62,16 @@ func TestDecodeCandlesRejects(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("decodeCandles(%.40s): error %v, want %q", tc.body, err, tc.want)
 		}
+		if err != nil && !strings.Contains(err.Error(), "so nothing was written") {
+			t.Errorf("decodeCandles(%.40s): error %v does not say nothing was written",
+				tc.body, err)
+		}
+		if strings.HasPrefix(tc.body, "[[") && err != nil &&
+			!strings.Contains(err.Error(), "candle 1 (counted from 1) of the reply from u: ") &&
+			!strings.Contains(err.Error(), "malformed") {
+			t.Errorf("decodeCandles(%.40s): error %v does not number the candle from 1",
+				tc.body, err)
+		}
 	}
 	for _, empty := range []string{"[]", "null", " [ ] "} {
 		if cs, err := decodeResponse(200, http.Header{}, []byte(empty), "u", "MINUTE_5"); err != nil || len(cs) != 0 {

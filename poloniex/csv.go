@@ -40,6 +40,14 @@ func (c candle) sameValues(d candle) bool {
 	return true
 }
 
+// The fixes readCSV's errors end with: one for a header that is not the layout
+// Fetch writes, one for a bad row.
+var (
+	notOurs = " (a file to extend must have the columns " + strings.Join(header, ",") +
+		", as fetch writes them): give a new file name"
+	fixRow = ": fix or remove the row, or give a new file name"
+)
+
 // readCSV reads candles in the layout of header, with the columns in any
 // order and the header names in any case (quoted or not, LF or CRLF). An
 // empty input holds no candles. Columns other than those of header are an
@@ -52,7 +60,7 @@ func readCSV(r io.Reader) ([]candle, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%v%s", err, notOurs)
 	}
 
 	col := make([]int, len(header)) // col[j] = file column of header[j]
@@ -65,15 +73,15 @@ func readCSV(r io.Reader) ([]candle, error) {
 		})
 		switch {
 		case j < 0:
-			return nil, fmt.Errorf("unexpected column %q (want %s)", name, strings.Join(header, ","))
+			return nil, fmt.Errorf("unexpected column %q%s", name, notOurs)
 		case col[j] >= 0:
-			return nil, fmt.Errorf("column %q appears twice", name)
+			return nil, fmt.Errorf("column %q appears twice%s", name, notOurs)
 		}
 		col[j] = i
 	}
 	for j, i := range col {
 		if i < 0 {
-			return nil, fmt.Errorf("missing column %q", header[j])
+			return nil, fmt.Errorf("missing column %q%s", header[j], notOurs)
 		}
 	}
 
@@ -85,26 +93,29 @@ func readCSV(r io.Reader) ([]candle, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%v%s", err, fixRow)
 		}
 		line, _ := cr.FieldPos(0)
 		var c candle
 		c.date, err = strconv.ParseInt(strings.TrimSpace(rec[col[0]]), 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: date %q is not Unix seconds", line, rec[col[0]])
+			return nil, fmt.Errorf("line %d: date %q is not Unix seconds%s", line, rec[col[0]],
+				fixRow)
 		}
 		for k := range c.vals {
 			v := strings.TrimSpace(rec[col[k+1]])
 			if _, err := parseDecimal(v); err != nil {
-				return nil, fmt.Errorf("line %d: %s %q is not a number", line, header[k+1], v)
+				return nil, fmt.Errorf("line %d: %s %q is not a number%s", line, header[k+1], v,
+					fixRow)
 			}
 			c.vals[k] = v
 		}
 		if err := c.check(); err != nil {
-			return nil, fmt.Errorf("line %d: %v: fix or remove the row, or give a new file name", line, err)
+			return nil, fmt.Errorf("line %d: %v%s", line, err, fixRow)
 		}
 		if prev, dup := seen[c.date]; dup {
-			return nil, fmt.Errorf("line %d: date %d repeats line %d", line, c.date, prev)
+			return nil, fmt.Errorf("line %d: date %d repeats line %d%s", line, c.date, prev,
+				fixRow)
 		}
 		seen[c.date] = line
 		out = append(out, c)

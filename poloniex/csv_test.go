@@ -53,11 +53,16 @@ func TestReadCSVErrors(t *testing.T) {
 		{h + "1,8,2,4,-1,6,7,3\n", "line 2: close -1 is not above 0"},
 		{h + "1,8,2,4,5,6,-7,3\n", "line 2: quoteVolume -7 is negative"},
 		{h + "1,2,3,4,5,6,7\n", "wrong number of fields"},
+		{"date,\"high,low\n", "in quoted-field (a file to extend must have the columns"},
 	}
 	for _, tc := range cases {
 		_, err := readCSV(strings.NewReader(tc.in))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("readCSV(%q): error %v, want %q", tc.in, err, tc.want)
+		}
+		// Every message gives the way out that needs no editing.
+		if err != nil && !strings.HasSuffix(err.Error(), "give a new file name") {
+			t.Errorf("readCSV(%q): error %v does not end with the fix", tc.in, err)
 		}
 	}
 }

@@ -63,7 +63,8 @@
 // its limit. We could not read the official rate-limit page itself. Fetch
 // sends one request at a time, backs off exponentially on 429 (1 s, 2 s,
 // 4 s, ... capped at 60 s) and waits exactly Retry-After when the server
-// sends it.
+// sends it. A refused connection or an unknown host is not retried: nothing
+// is listening at that address.
 //
 // # Output layout
 //

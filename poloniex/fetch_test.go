@@ -294,7 +294,7 @@ func TestFetchRetriesExhausted(t *testing.T) {
 	var sleeps []time.Duration
 	cfg := f.config(t, &sleeps)
 	_, err := Fetch(context.Background(), cfg)
-	if err == nil || !strings.Contains(err.Error(), "giving up after 4 attempts") ||
+	if err == nil || !strings.Contains(err.Error(), "giving up after 4 attempts, so nothing was written") ||
 		!strings.Contains(err.Error(), "status 503") {
 		t.Fatalf("error %v, want giving up after 4 attempts with status 503", err)
 	}
@@ -456,8 +456,11 @@ func TestFetchBadExistingFile(t *testing.T) {
 	bad := "date,high,low,open,close,volume,quoteVolume\n1,2,3,4,5,6,7\n"
 	os.WriteFile(cfg.Out, []byte(bad), 0o644)
 	_, err := Fetch(context.Background(), cfg)
-	if err == nil || !strings.Contains(err.Error(), `missing column "weightedAverage"`) {
-		t.Fatalf("error %v, want missing column", err)
+	want := `missing column "weightedAverage" (a file to extend must have the columns ` +
+		`date,high,low,open,close,volume,quoteVolume,weightedAverage, as fetch writes them): ` +
+		`give a new file name`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want %q", err, want)
 	}
 	if len(f.requests()) != 0 {
 		t.Error("fetched before checking the existing file")
