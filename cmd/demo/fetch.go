@@ -15,16 +15,48 @@ import (
 	"github.com/seqnn/seqnn/poloniex"
 )
 
-// parseDate reads a UTC date, date and time, or RFC 3339 time.
+// parseDate reads a UTC date, date and time, or RFC 3339 time, from 1970 on: the API's
+// times are Unix milliseconds, and a negative one is no candle of any exchange.
 func parseDate(flagName, s string) (time.Time, error) {
 	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04", "2006-01-02T15:04:05",
 		time.RFC3339} {
-		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
-			return t, nil
+		t, err := time.ParseInLocation(layout, s, time.UTC)
+		switch {
+		case err != nil:
+			continue
+		case t.Before(time.Unix(0, 0)):
+			return time.Time{}, fmt.Errorf("%s %s: before 1970-01-01, where Unix time "+
+				"begins; Poloniex's candles start years later (the shipped USDT_BTC ones on "+
+				"2015-02-19): give a later date", flagName, s)
 		}
+		return t.UTC(), nil
 	}
 	return time.Time{}, fmt.Errorf("%s %q: want a date as 2017-01-31, 2017-01-31T12:00 or "+
 		"RFC 3339", flagName, s)
+}
+
+// fetchRange returns fetch's range, [--from, --to), with --to defaulting to now, or an
+// error naming the flag at fault.
+func fetchRange(o *options) (from, to time.Time, err error) {
+	if from, err = parseDate("--from", o.from); err != nil {
+		return from, to, err
+	}
+	if o.to == "" {
+		to = time.Now().UTC()
+		if !from.Before(to) {
+			return from, to, fmt.Errorf("--from %s is not before now (%s UTC, the default "+
+				"--to): give a past date", o.from, to.Format(minuteLayout))
+		}
+		return from, to, nil
+	}
+	if to, err = parseDate("--to", o.to); err != nil {
+		return from, to, err
+	}
+	if !from.Before(to) {
+		return from, to, fmt.Errorf("--from %s is not before --to %s: give a --from before "+
+			"--to (--to is exclusive)", o.from, o.to)
+	}
+	return from, to, nil
 }
 
 // Fetch's waits, as variables so that tests can shorten them: one try of a request
@@ -45,10 +77,9 @@ func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	from, _ := parseDate("--from", o.from)
-	to := time.Now().UTC()
-	if o.to != "" {
-		to, _ = parseDate("--to", o.to)
+	from, to, err := fetchRange(o)
+	if err != nil {
+		return err
 	}
 	fi, err := os.Stat(o.out)
 	exists := err == nil
@@ -90,6 +121,10 @@ func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("fetch %w: %s is as it was (%v)", errInterrupted, o.out, err)
 		}
+		var pe *poloniex.PeriodError
+		if errors.As(err, &pe) {
+			return periodMismatch(o, pe)
+		}
 		return fmt.Errorf("fetch %s %s: %w", o.pair, o.period, err)
 	}
 	if res.Fetched == 0 {
@@ -110,6 +145,23 @@ func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		"already there: %s\n", res.Fetched, o.period, res.First.Format(minuteLayout),
 		res.Last.Format(minuteLayout), res.Added, res.Updated, res.Existing, o.out)
 	return nil
+}
+
+// periodMismatch says that --out holds candles of another length than --period, with
+// the flags that fix it. The file records neither its period nor its pair; the period is
+// read off the spacing of its rows.
+func periodMismatch(o *options, pe *poloniex.PeriodError) error {
+	found, want := poloniex.PeriodName(pe.Found), poloniex.PeriodName(pe.Want)
+	if pe.Odd() {
+		return fmt.Errorf("fetch %s %s: %s has two rows %s apart (after %s UTC), not a whole "+
+			"number of %s candles, so it holds candles of another length: nothing written "+
+			"(give --out a new file, or the --period of its candles)", o.pair, o.period,
+			o.out, found, time.Unix(pe.After, 0).UTC().Format(minuteLayout), want)
+	}
+	return fmt.Errorf("fetch %s %s: %s holds %s candles (its rows are %s apart, or a "+
+		"multiple of that), not %s: adding %s candles would mix candle lengths in one file; "+
+		"nothing written (give --out a new file, or --period %s)", o.pair, o.period, o.out,
+		found, found, want, want, found)
 }
 
 // tryReporter is fetch's HTTP transport: it notes on stderr a request that has had no

@@ -174,13 +174,8 @@ func (o *options) checkCross() error {
 		case o.from == "":
 			return fmt.Errorf("--from: give the first date to fetch, e.g. 2017-01-01")
 		}
-		if _, err := parseDate("--from", o.from); err != nil {
+		if _, _, err := fetchRange(o); err != nil {
 			return err
-		}
-		if o.to != "" {
-			if _, err := parseDate("--to", o.to); err != nil {
-				return err
-			}
 		}
 	}
 	return nil

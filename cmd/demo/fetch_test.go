@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFetchRefusesOtherPeriod: a fetch whose --period differs from the candles already
+// in --out is refused naming the file, the spacing found and the fix, and writes
+// nothing. Before, fetching 5m candles into a 30m file printed "240 added, 48 updated"
+// and left a file of both.
+func TestFetchRefusesOtherPeriod(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "m.csv")
+	fetch := func(period string) (int, string, string, int) {
+		d, _ := time.ParseDuration(strings.Replace(period, "1d", "24h", 1))
+		srv, requests := fakePoloniex(t, d)
+		code, stdout, stderr := runDemo("fetch", "--period", period, "--from", "2024-01-01",
+			"--to", "2024-01-02", "--out", out, "--base-url", srv.URL)
+		return code, stdout, stderr, *requests
+	}
+	if code, _, stderr, _ := fetch("30m"); code != exitOK {
+		t.Fatalf("first fetch: exit %d: %s", code, stderr)
+	}
+	before, _ := os.ReadFile(out)
+
+	cases := []struct{ period, want string }{
+		{"5m", "fetch USDT_BTC 5m: " + out + " holds 30m candles (its rows are 30m apart, " +
+			"or a multiple of that), not 5m: adding 5m candles would mix candle lengths in " +
+			"one file; nothing written (give --out a new file, or --period 30m)"},
+		{"1h", "fetch USDT_BTC 1h: " + out + " has two rows 30m apart (after 2024-01-01 " +
+			"00:00 UTC), not a whole number of 1h candles, so it holds candles of another " +
+			"length: nothing written (give --out a new file, or the --period of its candles)"},
+	}
+	for _, c := range cases {
+		code, stdout, stderr, requests := fetch(c.period)
+		if code != exitError || lastLine(stderr) != c.want {
+			t.Errorf("--period %s: exit %d, stderr %q;\nwant exit 1 and %q", c.period, code,
+				stderr, c.want)
+		}
+		if strings.Contains(stdout, "fetched") || requests != 0 {
+			t.Errorf("--period %s: %d requests, stdout %q; want none", c.period, requests,
+				stdout)
+		}
+		if after, _ := os.ReadFile(out); string(after) != string(before) {
+			t.Errorf("--period %s changed %s", c.period, out)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("files left behind: %v", entries)
+	}
+
+	// The same period extends the file.
+	code, stdout, stderr, _ := fetch("30m")
+	if code != exitOK || !strings.Contains(stdout, "0 added, 0 updated, 48 already there") {
+		t.Errorf("same period again: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestFetchDates: dates before 1970 and a --from not before --to are command-line
+// errors naming the flag, found before any request.
+func TestFetchDates(t *testing.T) {
+	srv, requests := fakePoloniex(t, 30*time.Minute)
+	out := filepath.Join(t.TempDir(), "btc.csv")
+	for _, c := range []struct {
+		from, to, want string
+	}{
+		{"1960-01-01", "2024-01-01", "demo fetch: --from 1960-01-01: before 1970-01-01, " +
+			"where Unix time begins; Poloniex's candles start years later (the shipped " +
+			"USDT_BTC ones on 2015-02-19): give a later date"},
+		{"1969-12-31T23:59:59Z", "", "demo fetch: --from 1969-12-31T23:59:59Z: before 1970-01-01"},
+		{"2024-01-01", "1969-07-20", "demo fetch: --to 1969-07-20: before 1970-01-01"},
+		{"2024-01-02", "2024-01-01", "demo fetch: --from 2024-01-02 is not before --to " +
+			"2024-01-01: give a --from before --to (--to is exclusive)"},
+		{"2024-01-01", "2024-01-01", "demo fetch: --from 2024-01-01 is not before --to 2024-01-01"},
+		{"2200-01-01", "", "demo fetch: --from 2200-01-01 is not before now ("},
+	} {
+		args := []string{"fetch", "--from", c.from, "--out", out, "--base-url", srv.URL}
+		if c.to != "" {
+			args = append(args, "--to", c.to)
+		}
+		code, _, stderr := runDemo(args...)
+		if code != exitUsage || !strings.HasPrefix(stderr, c.want) {
+			t.Errorf("--from %s --to %s: exit %d, stderr %q; want exit 2 and %q", c.from,
+				c.to, code, stderr, c.want)
+		}
+	}
+	if *requests != 0 {
+		t.Errorf("%d requests sent for bad dates", *requests)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a file was written")
+	}
+}
+
+// TestFetchMessages: a refused connection fails at once, without retries; a bad reply
+// numbers its candles from 1 and says nothing was written; an existing file of another
+// layout is refused with the fix.
+func TestFetchMessages(t *testing.T) {
+	defer func(s func(context.Context, time.Duration)) { fetchSleep = s }(fetchSleep)
+	slept := 0
+	fetchSleep = func(context.Context, time.Duration) { slept++ }
+	dir := t.TempDir()
+	out := filepath.Join(dir, "btc.csv")
+	fetch := func(url string) (int, string) {
+		code, _, stderr := runDemo("fetch", "--from", "2024-01-01", "--to", "2024-01-02",
+			"--out", out, "--base-url", url)
+		return code, stderr
+	}
+
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	start := time.Now()
+	code, stderr := fetch(closed.URL)
+	host := strings.TrimPrefix(closed.URL, "http://")
+	want := "fetch USDT_BTC 30m: poloniex: " + host + " refused the connection: no server " +
+		"is listening there, so nothing was written: check the base URL ("
+	if code != exitError || !strings.HasPrefix(lastLine(stderr), want) || slept != 0 ||
+		strings.Contains(stderr, "retrying") {
+		t.Errorf("refused: exit %d, %d retries, stderr %q; want exit 1, no retry, %q", code,
+			slept, stderr, want)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("refused connection took %v", d)
+	}
+
+	nan := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `[["100","100","100","NaN","10","0.1","5","0.05",3,0,"100",`+
+			`"MINUTE_30",1704067200000,1704068999999]]`)
+	}))
+	defer nan.Close()
+	code, stderr = fetch(nan.URL)
+	for _, w := range []string{"poloniex: candle 1 (counted from 1) of the reply from ",
+		`close: "NaN" is not a number: the server sent an invalid reply, so nothing was ` +
+			"written"} {
+		if code != exitError || !strings.Contains(stderr, w) {
+			t.Errorf("NaN reply: exit %d, stderr %q; want %q", code, stderr, w)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files left behind: %v", entries)
+	}
+
+	old := "date,high,low,open,close,volume,weightedAverage\n1704067200,1,1,1,1,1,1\n"
+	os.WriteFile(out, []byte(old), 0o644)
+	code, stderr = fetch(nan.URL)
+	want = "fetch USDT_BTC 30m: poloniex: reading existing " + out + `: missing column ` +
+		`"quoteVolume" (a file to extend must have the columns date,high,low,open,close,` +
+		`volume,quoteVolume,weightedAverage, as fetch writes them): give a new file name`
+	if code != exitError || lastLine(stderr) != want {
+		t.Errorf("foreign file: exit %d, stderr %q; want %q", code, stderr, want)
+	}
+	if b, _ := os.ReadFile(out); string(b) != old {
+		t.Error("the foreign file changed")
+	}
+}
