@@ -1,13 +1,15 @@
 package train
 
 import (
-	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/seqnn/seqnn/data"
 )
@@ -19,9 +21,11 @@ import (
 //   - one window per line: In inputs (256) then Out targets (16), comma-separated, each
 //     a finite number strconv.ParseFloat reads ("0.42", "4.2e-1"), already scaled as
 //     the model sees them;
-//   - the first line may be a header, recognised by a first field that is not a number
-//     (reference/generate.py writes x0,...,x255,y0,...,y15);
-//   - blank lines, spaces around values and CRLF line ends are ignored.
+//   - the first non-blank line may be a header: a line none of whose fields is a number
+//     (reference/generate.py writes x0,...,x255,y0,...,y15); a line with any number in it
+//     is a window, and every one of its fields must be a number;
+//   - a UTF-8 byte-order mark, blank lines, spaces around values and CRLF or lone CR
+//     line ends are ignored.
 //
 // For prediction the targets are optional: a line holds In or In+Out values, and the
 // targets are ignored.
@@ -31,12 +35,28 @@ import (
 // without, a line may hold In values or In+Out, and Y is empty. Start numbers the
 // windows from 0. Errors name the file and line and say what to write instead.
 func ReadWindows(path string, In, Out int, needTargets bool) (*data.Windows, error) {
-	b, err := os.ReadFile(path)
+	b, err := readWindowsFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read windows: %w", err)
+		return nil, err
 	}
 	return parseWindows(path, b, In, Out, needTargets)
 }
+
+// readWindowsFile reads the windows file at path, with a message that says what to check.
+func readWindowsFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		fix := "check the path and the file's permissions"
+		if errors.Is(err, fs.ErrNotExist) {
+			fix = "check the path"
+		}
+		return nil, fmt.Errorf("read windows: %w; %s", err, fix)
+	}
+	return b, nil
+}
+
+// lineEnds makes CRLF and lone CR line ends "\n".
+var lineEnds = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
 // parseWindows is ReadWindows of the file at path, whose content is b.
 func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.Windows,
@@ -46,29 +66,49 @@ func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.W
 		want = fmt.Sprintf("%d values (%d inputs) or %d (the inputs then %d targets, "+
 			"which are ignored)", In, In, In+Out, Out)
 	}
+	if bytes.HasPrefix(b, []byte{0xFF, 0xFE}) || bytes.HasPrefix(b, []byte{0xFE, 0xFF}) {
+		return nil, fmt.Errorf("%s: the file is UTF-16: save it as UTF-8", path)
+	}
+	b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
+
 	w := &data.Windows{In: In, Out: Out}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(nil, 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
+	first, header := true, false
+	for i, text := range strings.Split(lineEnds.Replace(string(b)), "\n") {
+		line := i + 1
+		text = strings.TrimSpace(text)
 		if text == "" {
 			continue
 		}
-		fields := strings.Split(text, ",")
-		if _, err := strconv.ParseFloat(strings.TrimSpace(fields[0]), 64); err != nil &&
-			line == 1 {
-			continue // a header
+		if sep := otherSeparator(text); sep != "" {
+			return nil, fmt.Errorf("%s:%d: the values are separated by %s; separate them "+
+				"with commas, with '.' as the decimal point: %s per line", path, line, sep,
+				want)
 		}
+		fields := strings.Split(text, ",")
+		isFirst := first
+		if first {
+			first = false
+			if header = noNumbers(fields); header {
+				continue
+			}
+		}
+
 		n := len(fields)
 		if n != In+Out && (needTargets || n != In) {
-			return nil, fmt.Errorf("%s:%d: %d values; want %s, comma-separated, one window "+
-				"per line", path, line, n, want)
+			return nil, fmt.Errorf("%s:%d: %s; want %s, comma-separated, one window per "+
+				"line", path, line, values(n), want)
 		}
 		for i, f := range fields {
-			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			f = strings.TrimSpace(f)
+			v, err := strconv.ParseFloat(f, 64)
 			if err != nil {
-				return nil, fmt.Errorf("%s:%d: value %d, %q, is not a number; write plain "+
-					"decimals such as 0.4213 or 4.213e-1", path, line, i+1, f)
+				hint := ""
+				if isFirst {
+					hint = " (a header line, which only the first line may be, holds " +
+						"no numbers at all)"
+				}
+				return nil, fmt.Errorf("%s:%d: value %d, %.40q, is not a number; write "+
+					"plain decimals such as 0.4213 or 4.213e-1%s", path, line, i+1, f, hint)
 			}
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return nil, fmt.Errorf("%s:%d: value %d is %v; every value must be finite",
@@ -83,13 +123,64 @@ func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.W
 		}
 		w.Start = append(w.Start, w.Len())
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	if w.Len() == 0 {
-		return nil, fmt.Errorf("%s: no windows; write one line of %s per window", path, want)
+		what := "the file is empty"
+		if header {
+			what = "the file holds only a header line"
+		}
+		return nil, fmt.Errorf("%s: no windows; write one line of %s per window (%s)",
+			path, want, what)
 	}
 	return w, nil
+}
+
+// noNumbers reports whether none of fields is a number: the mark of a header line.
+func noNumbers(fields []string) bool {
+	for _, f := range fields {
+		if _, err := strconv.ParseFloat(strings.TrimSpace(f), 64); err == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// otherSeparator names the separator a line uses in place of commas, or returns "": a
+// ';' anywhere (no value holds one; "0,5;0,7" is a ';'-separated file with decimal
+// commas), or, in a line without commas, the tab, space, ':', '|' or '/' that follows its
+// leading number ("0.5 0.7", "0.5|0.7").
+func otherSeparator(line string) string {
+	if strings.Contains(line, ";") {
+		return "';'"
+	}
+	if strings.Contains(line, ",") {
+		return ""
+	}
+	end := strings.IndexFunc(line, func(r rune) bool {
+		return !(r >= '0' && r <= '9' || strings.ContainsRune(".+-eE", r))
+	})
+	if end <= 0 {
+		return ""
+	}
+	if _, err := strconv.ParseFloat(line[:end], 64); err != nil {
+		return ""
+	}
+	switch r, _ := utf8.DecodeRuneInString(line[end:]); r {
+	case '\t':
+		return "tabs"
+	case ' ':
+		return "spaces"
+	case ':', '|', '/':
+		return strconv.QuoteRune(r)
+	}
+	return "" // a typo such as "0.5x": the value check names it
+}
+
+// values counts n values: "1 value", "3 values".
+func values(n int) string {
+	if n == 1 {
+		return "1 value"
+	}
+	return strconv.Itoa(n) + " values"
 }
 
 // WindowsDataset makes a dataset of the windows files trainPath and valPath (see
@@ -102,9 +193,9 @@ func WindowsDataset(trainPath, valPath string) (*Dataset, error) {
 	// Each file is read once, for its windows and its digest.
 	var d bytes.Buffer
 	read := func(path string) (*data.Windows, error) {
-		b, err := os.ReadFile(path)
+		b, err := readWindowsFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("read windows: %w", err)
+			return nil, err
 		}
 		d.WriteString(digest(b))
 		return parseWindows(path, b, TutorialIn, TutorialOut, true)
