@@ -56,15 +56,15 @@ func Split(s *Series, in, out, stride int, trainFrac float64) (train, val *Windo
 	var starts, runs []int
 	lo := 0
 	n := len(s.Candles)
-	gaps, irregular := false, false // some run ends at a gap, at an irregular spacing
+	gaps, irregular := 0, 0 // runs ending at a gap, at an irregular spacing
 	for i := 1; i <= n; i++ {
 		if i < n && (s.Period <= 0 || s.Candles[i].Time-s.Candles[i-1].Time == s.Period) {
 			continue
 		}
 		if i < n && (s.Candles[i].Time-s.Candles[i-1].Time)%s.Period != 0 {
-			irregular = true
+			irregular++
 		} else if i < n {
-			gaps = true
+			gaps++
 		}
 		runs = append(runs, i-lo)
 		for st := lo; st+size <= i; st += stride {
@@ -98,10 +98,10 @@ func Split(s *Series, in, out, stride int, trainFrac float64) (train, val *Windo
 // tooFew explains why the runs of the series (their lengths in candles) hold only found
 // windows of in+out, fewer than the two a split needs. When gaps or irregular spacings cut
 // the series, they are the cause, since no window spans one, and the fix names them.
-func tooFew(s *Series, src string, runs []int, found int, gaps, irregular bool, in, out int) error {
+func tooFew(s *Series, src string, runs []int, found, gaps, irregular, in, out int) error {
 	n, size := len(s.Candles), in+out
 	window := fmt.Sprintf("%d (%d inputs + %d targets)", size, in, out)
-	if !gaps && !irregular {
+	if gaps == 0 && irregular == 0 {
 		if found == 0 {
 			return fmt.Errorf("%s: %s, but one window needs %s: use a longer file",
 				src, plural(n, "row"), window)
@@ -110,21 +110,26 @@ func tooFew(s *Series, src string, runs []int, found int, gaps, irregular bool, 
 			src, n, window)
 	}
 
-	cause, fix := "gaps", "fill the gaps (--fill previous) or use a longer file"
+	cause, fix := "the gaps split", "fill the gaps (--fill previous) or use a longer file"
 	switch grid := fmtSeconds(s.Period); {
-	case gaps && irregular:
-		cause = "gaps and irregular spacings"
+	case gaps > 0 && irregular > 0:
+		cause = "the gaps and irregular spacings split"
 		fix = "fix the times that are off the " + grid + " grid, fill the gaps (--fill previous), or use a longer file"
-	case irregular:
-		cause = "irregular spacings"
+	case irregular > 0:
+		cause = "the irregular spacings split"
+		if irregular == 1 {
+			cause = "the irregular spacing splits"
+		}
 		fix = "fix the times that are off the " + grid + " grid, or use a longer file"
+	case gaps == 1:
+		cause, fix = "the gap splits", "fill the gap (--fill previous) or use a longer file"
 	}
 	held := "none is long enough for one window of " + window
 	if found == 1 {
 		held = "together they hold only 1 window of " + window +
 			", and a split needs one to train and one to validate"
 	}
-	return fmt.Errorf("%s: the %s split the %d rows into %s, and no window spans one: %s: %s",
+	return fmt.Errorf("%s: %s the %d rows into %s, and no window spans one: %s: %s",
 		src, cause, n, runLengths(runs), held, fix)
 }
 

@@ -143,7 +143,7 @@ func TestSplitErrors(t *testing.T) {
 		{"short", series(100), 256, 16, 272, 0.8,
 			"test.csv: 100 rows, but one window needs 272 (256 inputs + 16 targets): use a longer file"},
 		{"short runs between gaps", series(300, 150), 256, 16, 272, 0.8,
-			"test.csv: the gaps split the 300 rows into runs of 150 and 150 rows, and no window spans one: none is long enough for one window of 272 (256 inputs + 16 targets): fill the gaps (--fill previous) or use a longer file"},
+			"test.csv: the gap splits the 300 rows into runs of 150 and 150 rows, and no window spans one: none is long enough for one window of 272 (256 inputs + 16 targets): fill the gap (--fill previous) or use a longer file"},
 		{"short runs between irregular spacings", shifted(300, 150, 7), 256, 16, 272, 0.8,
 			"test.csv: the irregular spacings split the 300 rows into runs of 150, 1 and 149 rows, and no window spans one: none is long enough for one window of 272 (256 inputs + 16 targets): fix the times that are off the 1m0s grid, or use a longer file"},
 		{"one window between irregular spacings", shifted(400, 300, 7), 256, 16, 272, 0.8,
@@ -161,7 +161,9 @@ func TestSplitErrors(t *testing.T) {
 		// A dropped bad row leaves a gap; the gap, not the length, costs the second window
 		// (599 rows would make two).
 		{"one window between gaps", series(599, 100), 256, 16, 272, 0.8,
-			"test.csv: the gaps split the 599 rows into runs of 100 and 499 rows, and no window spans one: together they hold only 1 window of 272 (256 inputs + 16 targets), and a split needs one to train and one to validate: fill the gaps (--fill previous) or use a longer file"},
+			"test.csv: the gap splits the 599 rows into runs of 100 and 499 rows, and no window spans one: together they hold only 1 window of 272 (256 inputs + 16 targets), and a split needs one to train and one to validate: fill the gap (--fill previous) or use a longer file"},
+		{"one window between two gaps", series(800, 300, 550), 256, 16, 272, 0.8,
+			"test.csv: the gaps split the 800 rows into runs of 300, 250 and 250 rows, and no window spans one: together they hold only 1 window of 272 (256 inputs + 16 targets), and a split needs one to train and one to validate: fill the gaps (--fill previous) or use a longer file"},
 		{"many short runs", series(700, 100, 200, 300, 400, 500, 600), 256, 16, 272, 0.8,
 			"test.csv: the gaps split the 700 rows into 7 runs, the longest of 100 rows, and no window spans one: none is long enough"},
 		{"none left to validate", series(280), 256, 16, 1, 0.8,
