@@ -327,9 +327,9 @@ func LastCheckpoint(dir, model, dataset string) (string, CheckpointMeta, error) 
 		}
 	}
 	if last == "" && other > 0 {
-		return "", CheckpointMeta{}, fmt.Errorf("%s: %w: its %d %s checkpoints were "+
-			"trained on another dataset (prepared again since?)", dir, ErrOtherDataset,
-			other, model)
+		return "", CheckpointMeta{}, fmt.Errorf("%s: %w: %s of %s (prepared again "+
+			"since?)", dir, ErrOtherDataset,
+			plural(other, "checkpoint"), model)
 	}
 	if last == "" {
 		return "", CheckpointMeta{}, fmt.Errorf("%w of %s for this dataset in %s",
@@ -379,8 +379,8 @@ func BestCheckpoint(dir, model, dataset string) (string, CheckpointMeta, error) 
 		}
 	}
 	if best == "" && stale > 0 && windows == stale {
-		return "", CheckpointMeta{}, fmt.Errorf("%s: %w: its %d %s checkpoints were "+
-			"trained on windows files, which have no USD scale", dir, ErrWindowsRun, stale,
+		return "", CheckpointMeta{}, fmt.Errorf("%s: %w: %s of %s, trained on windows "+
+			"files, which have no USD scale", dir, ErrWindowsRun, plural(stale, "checkpoint"),
 			model)
 	}
 	if best == "" {

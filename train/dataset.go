@@ -134,6 +134,33 @@ func scaleWindows(w *data.Windows, sc data.MinMax) *data.Windows {
 // Save writes the dataset to path as one safetensors file: the windows and the series
 // as tensors, the settings and the scaler as metadata. It sets ds.Digest.
 func (ds *Dataset) Save(path string) error {
+	buf, err := ds.encode()
+	if err != nil {
+		return fmt.Errorf("save dataset %s: %w", path, err)
+	}
+	if err := writeFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(buf)
+		return err
+	}); err != nil {
+		return err
+	}
+	ds.Digest = digest(buf)
+	return nil
+}
+
+// SetDigest sets ds.Digest to what Save would, without writing: a run that resumes
+// compares it with the saved dataset's before replacing that file.
+func (ds *Dataset) SetDigest() error {
+	buf, err := ds.encode()
+	if err != nil {
+		return err
+	}
+	ds.Digest = digest(buf)
+	return nil
+}
+
+// encode is the file Save writes.
+func (ds *Dataset) encode() ([]byte, error) {
 	meta := map[string]string{
 		"format":         datasetFormat,
 		"version":        datasetVersion,
@@ -161,18 +188,7 @@ func (ds *Dataset) Save(path string) error {
 		tensors[p.name+"/start"] = i64View(intsTo64(p.w.Start), N)
 	}
 
-	buf, err := safetensors.Serialize(tensors, meta)
-	if err != nil {
-		return fmt.Errorf("save dataset %s: %w", path, err)
-	}
-	if err := writeFileAtomic(path, func(w io.Writer) error {
-		_, err := w.Write(buf)
-		return err
-	}); err != nil {
-		return err
-	}
-	ds.Digest = digest(buf)
-	return nil
+	return safetensors.Serialize(tensors, meta)
 }
 
 // LoadDataset reads a dataset written by Save and checks that its parts agree.

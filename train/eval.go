@@ -326,9 +326,9 @@ func writeResults(w io.Writer, ds *Dataset, results []Result, notes []string) er
 	first := ds.Times[ds.Val.Start[0]+ds.In]
 	last := ds.Times[ds.Val.Start[ds.Val.Len()-1]+ds.In+ds.Out-1]
 	fmt.Fprintf(&b, "# Results\n\n")
-	fmt.Fprintf(&b, "Data: %s, %d training and %d validation windows of %d closes in, %d out, "+
+	fmt.Fprintf(&b, "Data: %s, %d training and %s of %d closes in, %d out, "+
 		"stride %d; validation targets %s to %s UTC. Min-max scaler [%s, %s] USD %s.\n\n",
-		ds.Source, ds.Train.Len(), ds.Val.Len(), ds.In, ds.Out, ds.Stride,
+		ds.Source, ds.Train.Len(), plural(ds.Val.Len(), "validation window"), ds.In, ds.Out, ds.Stride,
 		fmtDate(first), fmtDate(last), fmtAmount(ds.Scaler.Min, 2), fmtAmount(ds.Scaler.Max, 2),
 		scaler)
 	writeTraining(&b, results)

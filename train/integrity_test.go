@@ -219,7 +219,7 @@ func TestResumeOtherDataset(t *testing.T) {
 	}
 	_, err = Fit(context.Background(), other, Config{Model: "cnn", Epochs: 2, Batch: 8,
 		Seed: 1, OutDir: dir, Resume: true}, nil)
-	if !errors.Is(err, ErrOtherDataset) || !strings.Contains(err.Error(), "1 cnn checkpoints") {
+	if !errors.Is(err, ErrOtherDataset) || !strings.Contains(err.Error(), "another dataset: 1 checkpoint of cnn") {
 		t.Errorf("resume on another dataset: %v, want ErrOtherDataset", err)
 	}
 	after, _ := filepath.Glob(filepath.Join(dir, "checkpoints", "*"))

@@ -150,8 +150,8 @@ func TestResumeChecks(t *testing.T) {
 			"with shuffle true; this run asks for shuffle false"},
 		// Every difference at once, not the first alone.
 		{func(c *Config) { c.DType, c.NoDropout, c.NoShuffle = "float64", true, true },
-			"with dtype float32, shuffle true, dropout true; this run asks for dtype " +
-				"float64, shuffle false, dropout false"},
+			"with dtype float32, dropout true, shuffle true; this run asks for dtype " +
+				"float64, dropout false, shuffle false"},
 		{func(c *Config) { c.Init = "w.safetensors" }, "exclude each other"},
 	} {
 		bad := cfg
@@ -223,8 +223,8 @@ func TestCheckResume(t *testing.T) {
 		t.Fatalf("defaults against float64, no dropout, no shuffle: %v; want 3 differences "+
 			"of %s", err, path)
 	}
-	want := []SettingDiff{{"dtype", "float64", "float32"}, {"shuffle", "false", "true"},
-		{"dropout", "false", "true"}}
+	want := []SettingDiff{{"dtype", "float64", "float32"}, {"dropout", "false", "true"},
+		{"shuffle", "false", "true"}}
 	for i, d := range se.Diffs {
 		if d != want[i] {
 			t.Errorf("difference %d: %+v, want %+v", i, d, want[i])

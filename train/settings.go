@@ -44,8 +44,8 @@ func settingDiffs(meta, want CheckpointMeta) []SettingDiff {
 		{"convention", meta.Convention, want.Convention},
 		{"adam_form", meta.AdamForm, want.AdamForm},
 		{"batch", strconv.Itoa(meta.Batch), strconv.Itoa(want.Batch)},
-		{"shuffle", strconv.FormatBool(meta.Shuffle), strconv.FormatBool(want.Shuffle)},
 		{"dropout", strconv.FormatBool(meta.Dropout), strconv.FormatBool(want.Dropout)},
+		{"shuffle", strconv.FormatBool(meta.Shuffle), strconv.FormatBool(want.Shuffle)},
 	} {
 		if s.got != s.want {
 			d = append(d, SettingDiff{s.setting, s.got, s.want})

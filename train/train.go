@@ -651,8 +651,8 @@ func readLogRows(path string, n int, meta CheckpointMeta) ([]string, error) {
 		}
 	}
 	if len(rows) < n {
-		return nil, fmt.Errorf("%s: %d epochs logged, but the checkpoint to resume is at "+
-			"epoch %d; train from the start", path, len(rows), n)
+		return nil, fmt.Errorf("%s: %s logged, but the checkpoint to resume is at "+
+			"epoch %d; train from the start", path, plural(len(rows), "epoch"), n)
 	}
 	return rows[:n], nil
 }
