@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,8 +70,17 @@ func runPrepare(_ context.Context, o *options, stdout, _ io.Writer) error {
 		return err
 	}
 	path := filepath.Join(o.out, train.DatasetFile)
-	if err := ds.Save(path); err != nil {
+	kept, err := keepDataset(o, ds, path)
+	if err != nil {
 		return err
+	}
+	if !kept {
+		if err := writableDir(o.out); err != nil {
+			return err
+		}
+		if err := ds.Save(path); err != nil {
+			return err
+		}
 	}
 	fitted := "the training windows"
 	if ds.ScaleOnWhole {
@@ -80,7 +90,37 @@ func runPrepare(_ context.Context, o *options, stdout, _ io.Writer) error {
 		"stride %d; min-max scaler [%.2f, %.2f] USD fitted on %s: %s\n",
 		ds.Train.Len(), ds.Val.Len(), ds.In, ds.Out, ds.Stride, ds.Scaler.Min, ds.Scaler.Max,
 		fitted, path)
+	if kept {
+		fmt.Fprintf(stdout, "--resume: the same dataset as before; %s kept\n", path)
+	}
 	return nil
+}
+
+// keepDataset says whether run --resume finds ds already saved at path, which it then
+// keeps. It refuses to replace a saved dataset with another one, which would strand the
+// checkpoints trained on it; without --resume, or without a saved dataset, it returns
+// false and prepare saves ds.
+func keepDataset(o *options, ds *train.Dataset, path string) (bool, error) {
+	if !o.resume {
+		return false, nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	saved, err := train.LoadDataset(path)
+	if err != nil {
+		return false, err
+	}
+	if err := ds.SetDigest(); err != nil {
+		return false, err
+	}
+	if saved.Digest != ds.Digest {
+		return false, fmt.Errorf("--resume: these candles and flags make another dataset "+
+			"than %s, which the checkpoints to resume were trained on; give the --data, "+
+			"--stride, --scale-on-whole, --fill, --drop-bad and --columns of the first run, "+
+			"or leave out --resume to start over", path)
+	}
+	return true, nil
 }
 
 // checkStride refuses a stride that leaves room for fewer than the two windows a split
@@ -126,6 +166,29 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := writableDir(o.out); err != nil {
+		return err
+	}
+	cfgs := make([]train.Config, len(o.modelList))
+	for i, model := range o.modelList {
+		cfgs[i] = train.Config{Model: model, Epochs: o.epochs, Batch: o.batch, Seed: o.seed,
+			OutDir: o.out, DType: o.dtype, Convention: o.convention, AdamForm: o.form,
+			NoShuffle: o.noShuffle, NoDropout: o.noDropout, Init: o.init, Resume: o.resume,
+			Devices: o.devices}
+	}
+	// Every model's checkpoint is checked before any trains or anything is printed,
+	// so that one message lists every flag a resumed run lacks.
+	notes := make([]string, len(cfgs))
+	if o.resume {
+		var errs []error
+		for i, cfg := range cfgs {
+			notes[i], err = resumeNote(o, ds, cfg)
+			errs = append(errs, err)
+		}
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+	}
 	// Results of an earlier run would no longer describe these checkpoints.
 	stale := []string{"results.md", "predictions.png"}
 	for _, m := range o.modelList {
@@ -138,19 +201,14 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		}
 	}
 
-	for _, model := range o.modelList {
-		cfg := train.Config{Model: model, Epochs: o.epochs, Batch: o.batch, Seed: o.seed,
-			OutDir: o.out, DType: o.dtype, Convention: o.convention, AdamForm: o.form,
-			NoShuffle: o.noShuffle, NoDropout: o.noDropout, Init: o.init, Resume: o.resume,
-			Devices: o.devices}
-		if o.resume {
-			if err := resumeNote(stdout, filepath.Join(o.out, "checkpoints"), model,
-				ds.Digest); err != nil {
-				return err
-			}
+	for i, cfg := range cfgs {
+		model := cfg.Model
+		if notes[i] != "" {
+			fmt.Fprintln(stdout, notes[i])
 		}
-		fmt.Fprintf(stdout, "training %s on %d windows, %d batches of up to %d per epoch\n",
-			model, ds.Train.Len(), (ds.Train.Len()+o.batch-1)/o.batch, o.batch)
+		fmt.Fprintf(stdout, "training %s on %s, %s of up to %d per epoch\n", model,
+			plural(ds.Train.Len(), "window"),
+			plural((ds.Train.Len()+o.batch-1)/o.batch, "batch"), o.batch)
 		start := time.Now()
 		p := newProgress(stdout, stderr)
 		training.Store(true)
@@ -178,26 +236,88 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// resumeNote says where --resume will continue the model from its checkpoints in dir
-// for the dataset with the given digest, or refuses checkpoints of another dataset.
-func resumeNote(stdout io.Writer, dir, model, digest string) error {
-	path, meta, err := train.LastCheckpoint(dir, model, digest)
+// resumeNote says where --resume will continue cfg's model from, or why it cannot: a
+// checkpoint of another dataset, or one trained with other settings, for which it names
+// the flags to add or leave out.
+func resumeNote(o *options, ds *train.Dataset, cfg train.Config) (string, error) {
+	model, dir := cfg.Model, filepath.Join(o.out, "checkpoints")
+	path, meta, err := train.CheckResume(ds, cfg)
+	var se *train.SettingsError
 	switch {
 	case err == nil && meta.Batches != "":
-		fmt.Fprintf(stdout, "resuming %s in epoch %d after batch %s from %s\n",
-			model, meta.Epoch, meta.Batches, path)
+		return fmt.Sprintf("resuming %s in epoch %d after batch %s from %s", model,
+			meta.Epoch, meta.Batches, path), nil
 	case err == nil:
-		fmt.Fprintf(stdout, "resuming %s after epoch %d from %s\n", model, meta.Epoch, path)
+		return fmt.Sprintf("resuming %s after epoch %d from %s", model, meta.Epoch, path), nil
 	case errors.Is(err, train.ErrNoCheckpoint):
-		fmt.Fprintf(stdout, "no %s checkpoint to resume: starting at epoch 1\n", model)
+		return fmt.Sprintf("no %s checkpoint to resume: starting at epoch 1", model), nil
 	case errors.Is(err, train.ErrOtherDataset):
-		return fmt.Errorf("--resume: the %s checkpoints in %s were trained on "+
+		return "", fmt.Errorf("--resume: the %s checkpoints in %s were trained on "+
 			"another dataset (prepared again since?); train without --resume to "+
 			"start over (their checkpoints will be replaced)", model, dir)
-	default:
-		return err
+	case errors.As(err, &se):
+		return "", settingsFlags(o.cmd, se)
 	}
-	return nil
+	return "", err
+}
+
+// settingsFlags says which flags resume the checkpoint of se: those to add, and the
+// switches to leave out.
+func settingsFlags(cmd string, se *train.SettingsError) error {
+	var add, drop []string
+	trainOnly := false
+	for _, d := range se.Diffs {
+		switch d.Setting {
+		case "shuffle", "dropout":
+			flag := "--no-" + d.Setting
+			if d.Got == "false" {
+				add = append(add, flag)
+			} else {
+				drop = append(drop, flag)
+			}
+		default:
+			flag := "--" + strings.ReplaceAll(d.Setting, "_", "-")
+			add = append(add, flag+" "+d.Got)
+			trainOnly = trainOnly || d.Setting == "convention" || d.Setting == "adam_form"
+		}
+	}
+	var was []string
+	if len(add) > 0 {
+		was = append(was, "with "+strings.Join(add, " "))
+	}
+	if len(drop) > 0 {
+		was = append(was, "without "+strings.Join(drop, " "))
+	}
+	var fix string
+	switch {
+	case len(drop) == 0 && len(add) == 1:
+		fix = "add that flag"
+	case len(drop) == 0:
+		fix = "add those flags"
+	case len(add) == 0:
+		fix = "leave out " + strings.Join(drop, " ")
+	default:
+		fix = "add " + strings.Join(add, " ") + " and leave out " + strings.Join(drop, " ")
+	}
+	msg := fmt.Sprintf("--resume: %s was trained %s; %s to resume it", se.Path,
+		strings.Join(was, " and "), fix)
+	if trainOnly && cmd == "run" {
+		msg += " (--convention and --adam-form are train's: resume with demo train " +
+			"--resume, then demo evaluate)"
+	}
+	return errors.New(msg)
+}
+
+// plural is "1 batch", "2 batches": n and the noun, with the plural ending unless n
+// is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "ch") || strings.HasSuffix(noun, "s") {
+		return fmt.Sprintf("%d %ses", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // windowsEval says why evaluate does not score a --windows run, and what does.
@@ -236,7 +356,14 @@ func runEvaluate(_ context.Context, o *options, stdout, _ io.Writer) error {
 	results := append(append([]train.Result(nil), models...), baselines...)
 
 	path := filepath.Join(o.out, "results.md")
-	if err := train.WriteResults(path, ds, results); err != nil {
+	var notes []string
+	others := otherOutputs(o.out, o.modelList)
+	if len(others) > 0 {
+		notes = append(notes, fmt.Sprintf("Not in this table: %s in this directory, "+
+			"from an earlier run; `demo evaluate --model %s` scores them with these.",
+			strings.Join(others, ", "), strings.Join(train.Models, ",")))
+	}
+	if err := train.WriteResults(path, ds, results, notes...); err != nil {
 		return err
 	}
 	for _, r := range models {
@@ -257,7 +384,33 @@ func runEvaluate(_ context.Context, o *options, stdout, _ io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "\n%s\nwrote %s and the plots in %s\n", b, path, o.out)
+	if len(others) > 0 {
+		fmt.Fprintf(stdout, "note: %s in %s are from an earlier run; results.md and "+
+			"predictions.png cover %s only\n", strings.Join(others, ", "), o.out,
+			strings.Join(o.modelList, ", "))
+	}
 	return nil
+}
+
+// otherOutputs lists the files in out of the models not in models, which an earlier run
+// left: "lstm-log.csv", "lstm-predictions.png", "checkpoints/lstm-*.safetensors".
+func otherOutputs(out string, models []string) []string {
+	var files []string
+	for _, m := range train.Models {
+		if slices.Contains(models, m) {
+			continue
+		}
+		for _, name := range []string{m + "-log.csv", m + "-predictions.png"} {
+			if _, err := os.Stat(filepath.Join(out, name)); err == nil {
+				files = append(files, name)
+			}
+		}
+		pattern := filepath.Join("checkpoints", m+"-*.safetensors")
+		if paths, _ := filepath.Glob(filepath.Join(out, pattern)); len(paths) > 0 {
+			files = append(files, pattern)
+		}
+	}
+	return files
 }
 
 // windowsRun says whether a checkpoint in dir was trained on --windows files.

@@ -42,6 +42,19 @@ func outDir(dir string, create bool) error {
 	return nil
 }
 
+// writableDir checks that files can be created in the directory --out names, before a
+// command writes there, by creating and removing an empty temporary file.
+func writableDir(dir string) error {
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("--out %s: the directory is not writable (%v); make it writable "+
+			"(chmod u+w %s) or choose another --out", dir, cause(err), dir)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
 // cause is the system's reason inside a path error ("permission denied"), without the
 // operation and path the message names already.
 func cause(err error) error {

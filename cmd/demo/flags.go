@@ -84,7 +84,7 @@ var (
 	trainFlags = slices.Concat([]string{"out"}, fitFlags, []string{"resume", "init",
 		"windows", "val-windows", "convention", "adam-form"})
 	evaluateFlags = []string{"out", "model", "batch"}
-	runFlags      = slices.Concat(prepareFlags, fitFlags)
+	runFlags      = slices.Concat(prepareFlags, fitFlags, []string{"resume"})
 )
 
 var commands = []*command{

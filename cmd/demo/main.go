@@ -16,10 +16,12 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 )
@@ -62,6 +64,35 @@ const (
 	exitUsage       = 2   // bad command line
 	exitInterrupted = 130 // Ctrl-C: a checkpoint was saved, as the shell's 128+SIGINT
 )
+
+// resumeCommand is the command line that continues an interrupted run or train: the
+// same command with the flags given, and --resume.
+func resumeCommand(name string, fs *flag.FlagSet) string {
+	args := []string{"demo", name, "--resume"}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "resume" {
+			return
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			if f.Value.String() == "true" {
+				args = append(args, "--"+f.Name)
+			}
+			return
+		}
+		args = append(args, "--"+f.Name, shellQuote(f.Value.String()))
+	})
+	return strings.Join(args, " ")
+}
+
+// shellQuote returns s as a shell word: as it is when it holds only characters that
+// need no quoting, else in single quotes.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"+
+		"0123456789-_./,:=+@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
 
 // run is the whole command, with its streams passed in so tests can drive it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -124,6 +155,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case errors.Is(err, errInterrupted):
 		fmt.Fprintln(stderr, err)
+		if name == "run" || name == "train" {
+			fmt.Fprintf(stderr, "to continue: %s\n", resumeCommand(name, fs))
+		}
 		return exitInterrupted
 	default:
 		fmt.Fprintln(stderr, err)

@@ -228,8 +228,10 @@ func TestInterruptedBeforeTraining(t *testing.T) {
 	cancel()
 	var o, e bytes.Buffer
 	code := run(ctx, []string{"train", "--out", out, "--model", "cnn"}, &o, &e)
-	if code != exitInterrupted || strings.Count(e.String(), "\n") != 1 ||
-		!strings.Contains(e.String(), "interrupted") {
+	// One line for the interruption, one for the command that continues.
+	if code != exitInterrupted || strings.Count(e.String(), "\n") != 2 ||
+		!strings.Contains(e.String(), "interrupted") || !strings.Contains(e.String(),
+		"\nto continue: demo train --resume --model cnn --out "+out+"\n") {
 		t.Errorf("exit %d, stderr %q", code, e.String())
 	}
 	if names, _ := filepath.Glob(filepath.Join(out, "checkpoints", "*")); len(names) != 0 {

@@ -27,7 +27,8 @@ func (c *command) moreFlags(o *options, fs *flag.FlagSet) map[string]func() {
 				"checkpoint in <out>/checkpoints (weights, Adam's state, epoch, and the batch "+
 				"of an interrupted epoch) up to --epochs, appending to its log; a model "+
 				"without a checkpoint starts from epoch 1. The other flags must be those it "+
-				"was trained with")
+				"was trained with (for run, the data flags too: it keeps the prepared "+
+				"dataset, and refuses to replace it with another)")
 		},
 		"init": func() {
 			fs.StringVar(&o.init, "init", "", "start from the weights in this safetensors "+

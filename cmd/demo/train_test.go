@@ -85,11 +85,15 @@ func TestTrainResume(t *testing.T) {
 		t.Errorf("log after resuming:\n%s", log)
 	}
 
-	// A resumed run with other settings stops with one line naming the setting.
-	code, _, stderr = runDemo(append([]string{"train", "--out", two, "--epochs", "5",
+	// A resumed run with other settings stops with one line per model naming the flag,
+	// before it prints any progress.
+	code, stdout, stderr = runDemo(append([]string{"train", "--out", two, "--epochs", "5",
 		"--resume", "--batch", "4"}, args...)...)
-	if code != exitError || !strings.Contains(stderr, "batch size 8, this run asks for 4") ||
-		strings.Count(stderr, "\n") != 1 {
+	if code != exitError || strings.Count(stderr, "was trained with --batch 8; add that "+
+		"flag to resume it\n") != 2 || strings.Count(stderr, "\n") != 2 {
 		t.Errorf("resume with another batch: exit %d, stderr %q", code, stderr)
+	}
+	if strings.Contains(stdout, "resuming") || strings.Contains(stdout, "training") {
+		t.Errorf("resume with another batch printed progress:\n%s", stdout)
 	}
 }

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/seqnn/seqnn/train"
+)
+
+// TestRunSettingsAndResume: run records its settings in results.md, lists a Dropout
+// trained off as off, and a --resume without the flags it was trained with names them
+// all in one line, before any progress.
+func TestRunSettingsAndResume(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 272+29*68)
+	out := filepath.Join(dir, "out")
+	args := []string{"--data", csv, "--stride", "68", "--out", out, "--model", "cnn"}
+	code, _, stderr := runDemo(append([]string{"run", "--epochs", "2", "--dtype",
+		"float64", "--no-dropout", "--no-shuffle"}, args...)...)
+	if code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "results.md"))
+	for _, want := range []string{"Training (cnn): float64, dropout off, not shuffled, " +
+		"seed 1, batch 8, 2 epochs, keras convention, Adam keras form, on cpu.",
+		"| cnn | 3: conv1d, dropout (off), conv1d_1 |",
+		"scaler [", "fitted on the training windows only"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("results.md lacks %q:\n%s", want, md)
+		}
+	}
+
+	code, stdout, stderr := runDemo(append([]string{"run", "--epochs", "3", "--resume"},
+		args...)...)
+	want := "was trained with --dtype float64 --no-dropout --no-shuffle; add those flags " +
+		"to resume it\n"
+	if code != exitError || !strings.HasSuffix(stderr, want) ||
+		strings.Count(stderr, "\n") != 1 {
+		t.Errorf("resume without the flags: exit %d, stderr %q", code, stderr)
+	}
+	if strings.Contains(stdout, "resuming") || strings.Contains(stdout, "training cnn") {
+		t.Errorf("resume without the flags printed progress:\n%s", stdout)
+	}
+	code, _, stderr = runDemo(append([]string{"run", "--epochs", "3", "--resume",
+		"--no-dropout", "--dtype", "float64", "--no-shuffle", "--seed", "2"}, args...)...)
+	if code != exitError || !strings.Contains(stderr, "was trained with --seed 1; add "+
+		"that flag") {
+		t.Errorf("resume with another seed: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestSettingsFlags: a switch given that the checkpoint was trained without is to be
+// left out.
+func TestSettingsFlags(t *testing.T) {
+	for _, c := range []struct {
+		diffs [][3]string
+		want  string
+	}{
+		{[][3]string{{"shuffle", "true", "false"}},
+			"P was trained without --no-shuffle; leave out --no-shuffle to resume it"},
+		{[][3]string{{"dtype", "float64", "float32"}, {"dropout", "true", "false"}},
+			"P was trained with --dtype float64 and without --no-dropout; add --dtype " +
+				"float64 and leave out --no-dropout to resume it"},
+		{[][3]string{{"adam_form", "pytorch", "keras"}},
+			"P was trained with --adam-form pytorch; add that flag to resume it (" +
+				"--convention and --adam-form are train's"},
+	} {
+		se := &trainSettingsError{Path: "P"}
+		for _, d := range c.diffs {
+			se.Diffs = append(se.Diffs, trainSettingDiff{Setting: d[0], Got: d[1], Want: d[2]})
+		}
+		if err := settingsFlags("run", se); !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v:\n got %v\nwant %s", c.diffs, err, c.want)
+		}
+	}
+}
+
+// TestRunResume: an interrupted run prints the command that continues it; that
+// command, run --resume, finishes the run with the files one uninterrupted run writes;
+// run --resume with data that prepares another dataset is refused, the dataset kept.
+func TestRunResume(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 272+29*68)
+	one, two := filepath.Join(dir, "one"), filepath.Join(dir, "two")
+	args := []string{"--data", csv, "--stride", "68", "--model", "cnn,gru"}
+	for _, c := range []struct{ out, epochs string }{{one, "3"}, {two, "2"}} {
+		code, _, stderr := runDemo(append([]string{"run", "--out", c.out, "--epochs",
+			c.epochs}, args...)...)
+		if code != exitOK {
+			t.Fatalf("run: exit %d: %s", code, stderr)
+		}
+	}
+
+	// Ctrl-C before the training of this call, which leaves the checkpoints of 2
+	// epochs: the hint names every flag given.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var o, e bytes.Buffer
+	code := run(ctx, append([]string{"run", "--out", two, "--epochs", "3"}, args...), &o, &e)
+	lines := strings.Split(strings.TrimSpace(e.String()), "\n")
+	hint := lines[len(lines)-1]
+	want := "to continue: demo run --resume --data " + csv + " --epochs 3 --model cnn,gru " +
+		"--out " + two + " --stride 68"
+	if code != exitInterrupted || hint != want {
+		t.Fatalf("interrupted: exit %d, stderr %q; want the last line %q", code, e.String(),
+			want)
+	}
+	resume := strings.Fields(strings.TrimPrefix(hint, "to continue: demo "))
+	code, stdout, stderr := runDemo(resume...)
+	if code != exitOK || !strings.Contains(stdout, "--resume: the same dataset as before") ||
+		!strings.Contains(stdout, "resuming gru after epoch 2") {
+		t.Fatalf("%v: exit %d: %s\n%s", resume, code, stderr, firstLines(stdout, 12))
+	}
+	if a, b := hashes(t, one), hashes(t, two); !maps.Equal(a, b) {
+		t.Errorf("files of run and of run, then run --resume, differ:\n%v\n%v", a, b)
+	}
+
+	before := hashes(t, two)
+	code, _, stderr = runDemo(append(append([]string{}, resume...), "--stride", "100")...)
+	if code != exitError || !strings.Contains(stderr, "--resume: these candles and flags "+
+		"make another dataset than "+filepath.Join(two, "dataset.safetensors")) {
+		t.Errorf("resume with another stride: exit %d, stderr %q", code, stderr)
+	}
+	if after := hashes(t, two); !maps.Equal(before, after) {
+		t.Errorf("a refused run --resume changed files")
+	}
+}
+
+// TestEarlierOutputs: a run of fewer models in the directory of a fuller one says which
+// files there are from the earlier run, in its output and in results.md.
+func TestEarlierOutputs(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 272+29*68)
+	out := filepath.Join(dir, "out")
+	args := []string{"run", "--data", csv, "--stride", "68", "--out", out, "--epochs", "1"}
+	if code, _, stderr := runDemo(append(args, "--model", "cnn,gru")...); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := runDemo(append(args, "--model", "cnn", "--batch", "200")...)
+	if code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	files := "gru-log.csv, gru-predictions.png, checkpoints/gru-*.safetensors"
+	md, _ := os.ReadFile(filepath.Join(out, "results.md"))
+	if !strings.Contains(string(md), "- Not in this table: "+files+" in this directory, "+
+		"from an earlier run;") || strings.Contains(string(md), "| gru |") {
+		t.Errorf("results.md:\n%s", md)
+	}
+	if !strings.Contains(stdout, "note: "+files+" in "+out+" are from an earlier run; "+
+		"results.md and predictions.png cover cnn only") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+	// One batch, not "1 batches".
+	if !strings.Contains(stdout, "training cnn on 24 windows, 1 batch of up to 200 per "+
+		"epoch") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+}
+
+// TestWeightsNotSafetensors: a CSV given as --weights is named as not a safetensors
+// file, with the fix.
+func TestWeightsNotSafetensors(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 300)
+	code, _, stderr := runDemo("predict", "--model", "cnn", "--weights", csv, "--input", csv)
+	if code != exitError || !strings.Contains(stderr, csv+": not a safetensors file: it "+
+		"starts with \"date,close\\n") || !strings.Contains(stderr, "give a checkpoint") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestReadOnlyOut: an --out that cannot be written is named with the fix before
+// anything is written. Root writes anywhere, so there the test has nothing to check.
+func TestReadOnlyOut(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 272+29*68)
+	out := filepath.Join(dir, "out")
+	os.Mkdir(out, 0o555)
+	defer os.Chmod(out, 0o755)
+	if f, err := os.Create(filepath.Join(out, "probe")); err == nil {
+		f.Close()
+		t.Skip("this user can write a read-only directory (root)")
+	}
+	code, _, stderr := runDemo("prepare", "--data", csv, "--stride", "68", "--out", out)
+	if code != exitError || !strings.Contains(stderr, "--out "+out+": the directory is "+
+		"not writable (permission denied); make it writable (chmod u+w "+out+") or "+
+		"choose another --out") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+type (
+	trainSettingsError = train.SettingsError
+	trainSettingDiff   = train.SettingDiff
+)
+
+// firstLines is the first n lines of s, for a failure message.
+func firstLines(s string, n int) string {
+	lines := strings.SplitAfter(s, "\n")
+	return strings.Join(lines[:min(n, len(lines))], "")
+}
