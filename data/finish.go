@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/seqnn/seqnn/internal/english"
 )
 
 // fillLimit bounds the candles Options.Fill may add to a file of rows candles, so that
@@ -84,7 +86,7 @@ func (rd *reader) finish() (*Series, error) {
 		filled += int(missing)
 		if rd.opt.Fill == FillPrevious && filled > fillLimit(len(rows)) {
 			return nil, rd.errorf(rows[i].line, "filling the gap of %s before this %s would add more than %d candles to %s: check the timestamps, or keep the gaps",
-				plural(int(missing), "period"), rd.loc, fillLimit(len(rows)), plural(len(rows), "row"))
+				english.Count(int(missing), "period"), rd.loc, fillLimit(len(rows)), english.Count(len(rows), "row"))
 		}
 	}
 

@@ -3,9 +3,10 @@ package data
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/seqnn/seqnn/internal/english"
 )
 
 // Candle is one price candle. Prices are in the quote currency (USDT per BTC for the
@@ -93,7 +94,7 @@ func (r *Report) Missing() int {
 // spacings, filled candles, duplicates and dropped rows.
 func (r *Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s", r.Source, plural(r.Rows, "row"))
+	fmt.Fprintf(&b, "%s: %s", r.Source, english.Count(r.Rows, "row"))
 	if r.Rows > 0 {
 		fmt.Fprintf(&b, ", %s to %s UTC", fmtTime(r.First), fmtTime(r.Last))
 	}
@@ -111,35 +112,27 @@ func (r *Report) String() string {
 				big = g
 			}
 		}
-		fmt.Fprintf(&b, ", %s (%s, largest %d after %s)", plural(len(r.Gaps), "gap"),
-			plural(r.Missing(), "missing period"), big.Missing, fmtTime(big.After))
+		fmt.Fprintf(&b, ", %s (%s, largest %d after %s)", english.Count(len(r.Gaps), "gap"),
+			english.Count(r.Missing(), "missing period"), big.Missing, fmtTime(big.After))
 	}
 	if len(r.Irregular) > 0 {
 		first := r.Irregular[0]
 		fmt.Fprintf(&b, ", %s (first after %s UTC: %s)",
-			plural(len(r.Irregular), "irregular spacing"), fmtTime(first.After),
+			english.Count(len(r.Irregular), "irregular spacing"), fmtTime(first.After),
 			fmtSeconds(first.Seconds))
 	}
 	if r.Filled > 0 {
 		fmt.Fprintf(&b, ", %d filled with the previous close", r.Filled)
 	}
 	if r.Duplicates > 0 {
-		fmt.Fprintf(&b, ", %s dropped", plural(r.Duplicates, "exact duplicate"))
+		fmt.Fprintf(&b, ", %s dropped", english.Count(r.Duplicates, "exact duplicate"))
 	}
 
 	if r.Dropped > 0 {
-		fmt.Fprintf(&b, ", %s dropped (%s)", plural(r.Dropped, "bad row"),
+		fmt.Fprintf(&b, ", %s dropped (%s)", english.Count(r.Dropped, "bad row"),
 			dropReasons(r.DroppedBy))
 	}
 	return b.String()
-}
-
-// plural counts n of a noun that takes an s in the plural: "1 row", "2 rows", "0 rows".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 func fmtTime(t int64) string {

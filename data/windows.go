@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/seqnn/seqnn/internal/english"
 )
 
 // Windows holds N windows of consecutive closes: In inputs followed by Out targets.
@@ -87,7 +89,7 @@ func Split(s *Series, in, out, stride int, trainFrac float64) (train, val *Windo
 	}
 	if v == len(starts) {
 		return nil, nil, fmt.Errorf("%s: %d windows of %d candles every %d: none is left for validation once windows overlapping the %s are dropped: use a longer file, a larger stride or a smaller training fraction",
-			src, len(starts), size, stride, plural(nTrain, "training window"))
+			src, len(starts), size, stride, english.Count(nTrain, "training window"))
 	}
 
 	train = makeWindows(s, in, out, starts[:nTrain])
@@ -104,7 +106,7 @@ func tooFew(s *Series, src string, runs []int, found, gaps, irregular, in, out i
 	if gaps == 0 && irregular == 0 {
 		if found == 0 {
 			return fmt.Errorf("%s: %s, but one window needs %s: use a longer file",
-				src, plural(n, "row"), window)
+				src, english.Count(n, "row"), window)
 		}
 		return fmt.Errorf("%s: %d rows make only 1 window of %s, and a split needs one to train and one to validate: use a longer file",
 			src, n, window)
@@ -137,7 +139,7 @@ func tooFew(s *Series, src string, runs []int, found, gaps, irregular, in, out i
 // many runs their number and the longest.
 func runLengths(runs []int) string {
 	if len(runs) > 5 {
-		return fmt.Sprintf("%d runs, the longest of %s", len(runs), plural(slices.Max(runs), "row"))
+		return fmt.Sprintf("%d runs, the longest of %s", len(runs), english.Count(slices.Max(runs), "row"))
 	}
 	parts := make([]string, len(runs))
 	for i, r := range runs {

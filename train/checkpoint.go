@@ -17,6 +17,7 @@ import (
 
 	"github.com/nlpodyssey/safetensors"
 
+	"github.com/seqnn/seqnn/internal/english"
 	"github.com/seqnn/seqnn/nn"
 	"github.com/seqnn/seqnn/optim"
 )
@@ -329,7 +330,7 @@ func LastCheckpoint(dir, model, dataset string) (string, CheckpointMeta, error) 
 	if last == "" && other > 0 {
 		return "", CheckpointMeta{}, fmt.Errorf("%s: %w: %s of %s (prepared again "+
 			"since?)", dir, ErrOtherDataset,
-			plural(other, "checkpoint"), model)
+			english.Count(other, "checkpoint"), model)
 	}
 	if last == "" {
 		return "", CheckpointMeta{}, fmt.Errorf("%w of %s for this dataset in %s",
@@ -380,7 +381,7 @@ func BestCheckpoint(dir, model, dataset string) (string, CheckpointMeta, error) 
 	}
 	if best == "" && stale > 0 && windows == stale {
 		return "", CheckpointMeta{}, fmt.Errorf("%s: %w: %s of %s, trained on windows "+
-			"files, which have no USD scale", dir, ErrWindowsRun, plural(stale, "checkpoint"),
+			"files, which have no USD scale", dir, ErrWindowsRun, english.Count(stale, "checkpoint"),
 			model)
 	}
 	if best == "" {

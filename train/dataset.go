@@ -11,6 +11,7 @@ import (
 	"github.com/nlpodyssey/safetensors"
 
 	"github.com/seqnn/seqnn/data"
+	"github.com/seqnn/seqnn/internal/english"
 )
 
 // The tutorial's window: 256 past closes in, the next 16 closes out.
@@ -96,9 +97,10 @@ func Prepare(s *data.Series, opt PrepareOptions) (*Dataset, error) {
 		return nil, err
 	}
 	if tr.Len() == 0 || va.Len() == 0 {
-		return nil, fmt.Errorf("%s: %d candles give %d training and %d validation windows "+
-			"of %d+%d steps at stride %d; need at least one of each",
-			s.Source, len(s.Candles), tr.Len(), va.Len(), opt.In, opt.Out, opt.Stride)
+		return nil, fmt.Errorf("%s: %s give %s and %s of %d+%d steps at stride %d; need at "+
+			"least one of each", s.Source, english.Count(len(s.Candles), "candle"),
+			english.Count(tr.Len(), "training window"),
+			english.Count(va.Len(), "validation window"), opt.In, opt.Out, opt.Stride)
 	}
 
 	closes := s.Closes()

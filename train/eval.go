@@ -13,6 +13,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/seqnn/seqnn/internal/english"
 	"github.com/seqnn/seqnn/kernels"
 	"github.com/seqnn/seqnn/nn"
 )
@@ -289,21 +290,13 @@ func (r Result) Settings() string {
 	if m.Device == "" {
 		device = "device not recorded"
 	}
-	epochs := plural(r.Trained, "epoch")
+	epochs := english.Count(r.Trained, "epoch")
 	if r.TrainedBatches != "" {
 		epochs = fmt.Sprintf("%s and batch %s of epoch %d (interrupted)",
-			plural(r.Trained-1, "epoch"), r.TrainedBatches, r.Trained)
+			english.Count(r.Trained-1, "epoch"), r.TrainedBatches, r.Trained)
 	}
 	return fmt.Sprintf("%s, %s, %s, seed %d, batch %d, %s, %s convention, Adam %s form, %s",
 		m.DType, dropout, shuffle, m.Seed, m.Batch, epochs, m.Convention, m.AdamForm, device)
-}
-
-// plural is "1 epoch", "2 epochs": n and the noun, with an s unless n is 1.
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // fmtAmount writes v with the given decimals where that shows it readably (the
@@ -328,7 +321,7 @@ func writeResults(w io.Writer, ds *Dataset, results []Result, notes []string) er
 	fmt.Fprintf(&b, "# Results\n\n")
 	fmt.Fprintf(&b, "Data: %s, %d training and %s of %d closes in, %d out, "+
 		"stride %d; validation targets %s to %s UTC. Min-max scaler [%s, %s] USD %s.\n\n",
-		ds.Source, ds.Train.Len(), plural(ds.Val.Len(), "validation window"), ds.In, ds.Out, ds.Stride,
+		ds.Source, ds.Train.Len(), english.Count(ds.Val.Len(), "validation window"), ds.In, ds.Out, ds.Stride,
 		fmtDate(first), fmtDate(last), fmtAmount(ds.Scaler.Min, 2), fmtAmount(ds.Scaler.Max, 2),
 		scaler)
 	writeTraining(&b, results)

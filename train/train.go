@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seqnn/seqnn/internal/english"
 	"github.com/seqnn/seqnn/nn"
 	"github.com/seqnn/seqnn/optim"
 )
@@ -652,7 +653,7 @@ func readLogRows(path string, n int, meta CheckpointMeta) ([]string, error) {
 	}
 	if len(rows) < n {
 		return nil, fmt.Errorf("%s: %s logged, but the checkpoint to resume is at "+
-			"epoch %d; train from the start", path, plural(len(rows), "epoch"), n)
+			"epoch %d; train from the start", path, english.Count(len(rows), "epoch"), n)
 	}
 	return rows[:n], nil
 }

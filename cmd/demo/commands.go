@@ -15,6 +15,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/seqnn/seqnn/data"
+	"github.com/seqnn/seqnn/internal/english"
 	"github.com/seqnn/seqnn/train"
 )
 
@@ -86,10 +87,11 @@ func runPrepare(_ context.Context, o *options, stdout, _ io.Writer) error {
 	if ds.ScaleOnWhole {
 		fitted = "the whole series"
 	}
-	fmt.Fprintf(stdout, "prepared %d training and %d validation windows of %d+%d closes, "+
+	fmt.Fprintf(stdout, "prepared %s and %s of %d+%d closes, "+
 		"stride %d; min-max scaler [%.2f, %.2f] USD fitted on %s: %s\n",
-		ds.Train.Len(), ds.Val.Len(), ds.In, ds.Out, ds.Stride, ds.Scaler.Min, ds.Scaler.Max,
-		fitted, path)
+		english.Count(ds.Train.Len(), "training window"),
+		english.Count(ds.Val.Len(), "validation window"), ds.In, ds.Out, ds.Stride,
+		ds.Scaler.Min, ds.Scaler.Max, fitted, path)
 	if kept {
 		fmt.Fprintf(stdout, "--resume: the same dataset as before; %s kept\n", path)
 	}
@@ -207,8 +209,8 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stdout, notes[i])
 		}
 		fmt.Fprintf(stdout, "training %s on %s, %s of up to %d per epoch\n", model,
-			plural(ds.Train.Len(), "window"),
-			plural((ds.Train.Len()+o.batch-1)/o.batch, "batch"), o.batch)
+			english.Count(ds.Train.Len(), "window"),
+			english.Count((ds.Train.Len()+o.batch-1)/o.batch, "batch"), o.batch)
 		start := time.Now()
 		p := newProgress(stdout, stderr)
 		training.Store(true)
@@ -306,18 +308,6 @@ func settingsFlags(cmd string, se *train.SettingsError) error {
 			"--resume, then demo evaluate)"
 	}
 	return errors.New(msg)
-}
-
-// plural is "1 batch", "2 batches": n and the noun, with the plural ending unless n
-// is 1.
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	if strings.HasSuffix(noun, "ch") || strings.HasSuffix(noun, "s") {
-		return fmt.Sprintf("%d %ses", n, noun)
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // windowsEval says why evaluate does not score a --windows run, and what does.

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/seqnn/seqnn/internal/english"
 	"github.com/seqnn/seqnn/poloniex"
 )
 
@@ -109,8 +110,8 @@ func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		Sleep:  func(d time.Duration) { tries.wait(ctx, d) },
 		Progress: func(fetched int, through time.Time) {
 			if p.tty {
-				fmt.Fprintf(stderr, "\rfetched %d candles through %s UTC", fetched,
-					through.Format(minuteLayout))
+				fmt.Fprintf(stderr, "\rfetched %s through %s UTC",
+					english.Count(fetched, "candle"), through.Format(minuteLayout))
 			}
 		}}
 	res, err := poloniex.Fetch(ctx, cfg)
@@ -141,8 +142,9 @@ func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--out %s: %v", o.out, err)
 		}
 	}
-	fmt.Fprintf(stdout, "fetched %d %s candles (%s to %s UTC): %d added, %d updated, %d "+
-		"already there: %s\n", res.Fetched, o.period, res.First.Format(minuteLayout),
+	fmt.Fprintf(stdout, "fetched %s (%s to %s UTC): %d added, %d updated, %d "+
+		"already there: %s\n", english.Count(res.Fetched, o.period+" candle"),
+		res.First.Format(minuteLayout),
 		res.Last.Format(minuteLayout), res.Added, res.Updated, res.Existing, o.out)
 	return nil
 }
