@@ -14,6 +14,8 @@ import (
 // it returns is sorted, finite and made of valid candles.
 func FuzzReadCSV(f *testing.F) {
 	f.Add([]byte("date,open,high,low,close,volume\n1500000000,100,110,90,105,5\n"), "", false, false)
+	f.Add([]byte("date,close\n1500000000,1\n1500000060\n"), "", false, false)
+	f.Add([]byte("1500000000\n"), "date,close", false, false)
 	f.Fuzz(func(t *testing.T, b []byte, columns string, dropBad, fill bool) {
 		opt := Options{DropBad: dropBad}
 		if fill {
@@ -66,6 +68,8 @@ func sum(m map[string]int) int {
 // closes, span no gap or irregular spacing, and share no candle across the cut.
 func FuzzSplit(f *testing.F) {
 	f.Add(uint16(1000), []byte{}, int16(256), int16(16), int16(272), 0.8)
+	f.Add(uint16(1), []byte{}, int16(1), int16(1), int16(1), 0.8)
+	f.Add(uint16(30), []byte{}, int16(1), int16(0), int16(2), 0.8)
 	f.Fuzz(func(t *testing.T, n uint16, gaps []byte, in, out, stride int16, frac float64) {
 		size := int(n % 2001)
 		var before, off []int

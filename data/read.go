@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+
+	"github.com/seqnn/seqnn/internal/english"
 )
 
 // DefaultFile is the name of the embedded Poloniex USDT_BTC 30-minute candle file.
@@ -338,10 +340,10 @@ func fieldCount(got, want int, delim rune, columnsGiven, first bool) *badRow {
 	if columnsGiven {
 		names = "--columns names"
 	}
-	b := &badRow{reason: ReasonFields, msg: fmt.Sprintf("%d fields, but %s %d", got, names, want)}
+	b := &badRow{reason: ReasonFields, msg: fmt.Sprintf("%s, but %s %d", english.Count(got, "field"), names, want)}
 	switch {
 	case columnsGiven && first:
-		b.fix = fmt.Sprintf("give --columns one name for each of the file's %d fields, in order; unknown names such as x are ignored", got)
+		b.fix = fmt.Sprintf("give --columns one name for each of the file's %s, in order; unknown names such as x are ignored", english.Count(got, "field"))
 	case got > want:
 		b.fix = fmt.Sprintf("quote values that hold the delimiter %q, like \"1,006.5\", or skip bad rows with --drop-bad", delim)
 	default:

@@ -44,10 +44,12 @@ func Split(s *Series, in, out, stride int, trainFrac float64) (train, val *Windo
 		src = "series"
 	}
 	if in <= 0 || out <= 0 || stride <= 0 {
-		return nil, nil, fmt.Errorf("%s: window of %d inputs, %d targets, stride %d: all three must be at least 1", src, in, out, stride)
+		return nil, nil, fmt.Errorf("%s: window of %s, %s, stride %d: all three must be at least 1", src,
+			english.Count(in, "input"), english.Count(out, "target"), stride)
 	}
 	if in > math.MaxInt32 || out > math.MaxInt32 {
-		return nil, nil, fmt.Errorf("%s: window of %d inputs and %d targets is too large: use at most %d of each", src, in, out, math.MaxInt32)
+		return nil, nil, fmt.Errorf("%s: window of %s and %s is too large: use at most %d of each", src,
+			english.Count(in, "input"), english.Count(out, "target"), math.MaxInt32)
 	}
 	if !(trainFrac > 0 && trainFrac < 1) {
 		return nil, nil, fmt.Errorf("%s: training fraction %v is not between 0 and 1: use e.g. 0.8 for the tutorial's 80/20 split", src, trainFrac)
@@ -102,7 +104,8 @@ func Split(s *Series, in, out, stride int, trainFrac float64) (train, val *Windo
 // the series, they are the cause, since no window spans one, and the fix names them.
 func tooFew(s *Series, src string, runs []int, found, gaps, irregular, in, out int) error {
 	n, size := len(s.Candles), in+out
-	window := fmt.Sprintf("%d (%d inputs + %d targets)", size, in, out)
+	window := fmt.Sprintf("%d (%s + %s)", size, english.Count(in, "input"),
+		english.Count(out, "target"))
 	if gaps == 0 && irregular == 0 {
 		if found == 0 {
 			return fmt.Errorf("%s: %s, but one window needs %s: use a longer file",

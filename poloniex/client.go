@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/seqnn/seqnn/internal/english"
 )
 
 const (
@@ -92,8 +94,8 @@ func (c *client) get(ctx context.Context, u, interval string) ([]candle, error) 
 			return nil, err
 		}
 		if attempt >= c.maxRetries {
-			return nil, fmt.Errorf("poloniex: giving up after %d attempts, so nothing was "+
-				"written: %w", attempt+1, r.err)
+			return nil, fmt.Errorf("poloniex: giving up after %s, so nothing was "+
+				"written: %w", english.Count(attempt+1, "attempt"), r.err)
 		}
 
 		wait := maxBackoff
@@ -263,7 +265,7 @@ func decodeCandles(body []byte, u, interval string) ([]candle, error) {
 func parseCandle(row []json.RawMessage, interval string) (candle, error) {
 	var c candle
 	if len(row) < nFields {
-		return c, fmt.Errorf("has %d fields, want %d", len(row), nFields)
+		return c, fmt.Errorf("has %s, want %d", english.Count(len(row), "field"), nFields)
 	}
 	var got string
 	if err := json.Unmarshal(row[fInterval], &got); err != nil || got != interval {

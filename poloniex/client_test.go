@@ -48,6 +48,7 @@ func TestDecodeCandlesRejects(t *testing.T) {
 	cases := []struct{ body, want string }{
 		{row(ok), "interval is \"MINUTE_5\", asked for HOUR_1"},
 		{row(`"1","2","1.5"`), "has 3 fields, want 14"},
+		{row(`"1"`), "has 1 field, want 14"},
 		{row(strings.Replace(ok, `"1.7"`, `"NaN"`, 1)), `close: "NaN" is not a number`},
 		{row(strings.Replace(ok, `1704067200000`, `"soon"`, 1)), "startTime"},
 		{`{"candles": []}`, "malformed response"},

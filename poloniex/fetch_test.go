@@ -316,8 +316,9 @@ func TestFetchNoRetries(t *testing.T) {
 	var sleeps []time.Duration
 	cfg := f.config(t, &sleeps)
 	cfg.MaxRetries = -1
-	if _, err := Fetch(context.Background(), cfg); err == nil {
-		t.Fatal("no error")
+	_, err := Fetch(context.Background(), cfg)
+	if err == nil || !strings.Contains(err.Error(), "giving up after 1 attempt, so nothing") {
+		t.Fatalf("error %v, want giving up after 1 attempt", err)
 	}
 	if n := len(f.requests()); n != 1 {
 		t.Errorf("made %d requests with MaxRetries -1, want 1", n)

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/seqnn/seqnn/data"
+	"github.com/seqnn/seqnn/internal/english"
 )
 
 // A windows file is a CSV of prepared windows in model space, for training (--windows)
@@ -96,7 +97,7 @@ func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.W
 		n := len(fields)
 		if n != In+Out && (needTargets || n != In) {
 			return nil, fmt.Errorf("%s:%d: %s; want %s, comma-separated, one window per "+
-				"line", path, line, values(n), want)
+				"line", path, line, english.Count(n, "value"), want)
 		}
 		for i, f := range fields {
 			f = strings.TrimSpace(f)
@@ -173,14 +174,6 @@ func otherSeparator(line string) string {
 		return strconv.QuoteRune(r)
 	}
 	return "" // a typo such as "0.5x": the value check names it
-}
-
-// values counts n values: "1 value", "3 values".
-func values(n int) string {
-	if n == 1 {
-		return "1 value"
-	}
-	return strconv.Itoa(n) + " values"
 }
 
 // WindowsDataset makes a dataset of the windows files trainPath and valPath (see
