@@ -241,8 +241,8 @@ func FitLinear(x, y []float64, In, Out int) (*Linear, error) {
 
 	kind := "least squares"
 	if N < In+1 {
-		kind = fmt.Sprintf("minimum-norm interpolating solution (%d windows < %d unknowns)",
-			N, In+1)
+		kind = fmt.Sprintf("minimum-norm interpolating solution (%s < %s)",
+			english.Count(N, "window"), english.Count(In+1, "unknown"))
 	} else if rank < In+1 {
 		kind = "minimum-norm least squares (rank-deficient design)"
 	}

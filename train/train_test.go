@@ -473,6 +473,16 @@ func TestFitLinear(t *testing.T) {
 			t.Errorf("prediction %d = %v, want the target %v", i, p, y[i])
 		}
 	}
+
+	// One window: its count in the note is singular.
+	l, err = FitLinear(x[:In], y[:Out], In, Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "interpolating solution (1 window < 4 unknowns)"; !strings.Contains(l.Note,
+		want) {
+		t.Errorf("note %q, want it to contain %q", l.Note, want)
+	}
 }
 
 func TestDescribe(t *testing.T) {
