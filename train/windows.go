@@ -71,6 +71,9 @@ func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.W
 		return nil, fmt.Errorf("%s: the file is UTF-16: save it as UTF-8", path)
 	}
 	b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
+	if err := notText(path, b, want); err != nil {
+		return nil, err
+	}
 
 	w := &data.Windows{In: In, Out: Out}
 	first, header := true, false
@@ -92,6 +95,10 @@ func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.W
 			if header = noNumbers(fields); header {
 				continue
 			}
+		} else if noNumbers(fields) {
+			return nil, fmt.Errorf("%s:%d: the line holds no number at all, but only the "+
+				"first line may be a header; remove it, or write its values as plain "+
+				"decimals such as 0.4213: %s per line", path, line, want)
 		}
 
 		n := len(fields)
@@ -102,6 +109,12 @@ func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.W
 		for i, f := range fields {
 			f = strings.TrimSpace(f)
 			v, err := strconv.ParseFloat(f, 64)
+			if errors.Is(err, strconv.ErrRange) {
+				return nil, fmt.Errorf("%s:%d: value %d, %.40q, is a number out of range: "+
+					"a value must lie within ±%.4g, the range of float64; write the "+
+					"values as the model sees them, scaled", path, line, i+1, f,
+					math.MaxFloat64)
+			}
 			if err != nil {
 				hint := ""
 				if isFirst {
@@ -135,14 +148,44 @@ func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.W
 	return w, nil
 }
 
-// noNumbers reports whether none of fields is a number: the mark of a header line.
+// noNumbers reports whether none of fields is a number: the mark of a header line. A
+// number out of float64's range ("1e400") is a number.
 func noNumbers(fields []string) bool {
 	for _, f := range fields {
-		if _, err := strconv.ParseFloat(strings.TrimSpace(f), 64); err == nil {
+		_, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err == nil || errors.Is(err, strconv.ErrRange) {
 			return false
 		}
 	}
 	return true
+}
+
+// notText refuses content b that is not text: a NUL byte or bytes that are not UTF-8,
+// the marks of a binary file such as a checkpoint given in place of the windows. The
+// error names the line of the first such byte.
+func notText(path string, b []byte, want string) error {
+	at, what := bytes.IndexByte(b, 0), "a NUL byte"
+	if at < 0 {
+		if utf8.Valid(b) {
+			return nil
+		}
+		at = 0
+		for {
+			r, size := utf8.DecodeRune(b[at:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			at += size
+		}
+		what = fmt.Sprintf("byte 0x%02X, which is not UTF-8", b[at])
+	}
+	kind := "a binary file, or text in UTF-16"
+	if len(b) > 8 && b[8] == '{' {
+		kind = "it starts like a safetensors file, which holds weights"
+	}
+	line := 1 + strings.Count(lineEnds.Replace(string(b[:at])), "\n")
+	return fmt.Errorf("%s:%d: not a text CSV: the line holds %s (%s); give a CSV file "+
+		"saved as UTF-8, with one line of %s per window", path, line, what, kind, want)
 }
 
 // otherSeparator names the separator a line uses in place of commas, or returns "": a

@@ -80,9 +80,29 @@ func TestReadWindowsErrors(t *testing.T) {
 			":1: the values are separated by ';'; separate them with commas"},
 		"semicolon header": {"x0;x1\n" + windowsLine(256, "0.5", ";"), false,
 			":1: the values are separated by ';'"},
-		"tabs":      {windowsLine(256, "0.5", "\t"), false, ":1: the values are separated by tabs"},
-		"spaces":    {windowsLine(256, "5e-1", " "), false, ":1: the values are separated by spaces"},
-		"pipes":     {in + "\n" + windowsLine(256, "0.5", "|"), false, ":2: the values are separated by '|'"},
+		"tabs":   {windowsLine(256, "0.5", "\t"), false, ":1: the values are separated by tabs"},
+		"spaces": {windowsLine(256, "5e-1", " "), false, ":1: the values are separated by spaces"},
+		"pipes":  {in + "\n" + windowsLine(256, "0.5", "|"), false, ":2: the values are separated by '|'"},
+		"two header lines": {"x0,x1\nx0,x1\n" + in + "\n", false, ":2: the line holds no " +
+			"number at all, but only the first line may be a header; remove it, or write " +
+			"its values as plain decimals such as 0.4213: 256 values (256 inputs) or 272"},
+		"a header after a window": {in + "\r\n\r\ny0\r\n", false, ":3: the line holds no number " +
+			"at all, but only the first line may be a header"},
+		"out of range": {windowsLine(255, "0.5", ",") + ",-1e400\n", false, `:1: value ` +
+			`256, "-1e400", is a number out of range: a value must lie within ±1.798e+308, ` +
+			`the range of float64; write the values as the model sees them, scaled`},
+		"all out of range, first line": {windowsLine(256, "1e400", ",") + "\n" + in, false,
+			`:1: value 1, "1e400", is a number out of range`},
+		"safetensors": {"\x4e\x00\x00\x00\x00\x00\x00\x00" + `{"x":{"dtype":"F32",` +
+			`"shape":[1],"data_offsets":[0,4]},"__metadata__":{"model":"cnn"}}` +
+			"\x00\x00\x80\x3f", false, ":1: not a text CSV: the line holds a NUL byte (it " +
+			"starts like a safetensors file, which holds weights); give a CSV file saved as " +
+			"UTF-8, with one line of 256 values (256 inputs) or 272"},
+		"nul on a later line": {in + "\r" + in + "\r0.5\x00", true, ":3: not a text CSV: " +
+			"the line holds a NUL byte (a binary file, or text in UTF-16); give a CSV file " +
+			"saved as UTF-8, with one line of 272 values (256 inputs then 16 targets) per window"},
+		"latin-1": {"x0,\xe9\n" + in, false, ":1: not a text CSV: the line holds byte " +
+			"0xE9, which is not UTF-8 (a binary file"},
 		"one value": {"0.5\n", false, ":1: 1 value; want 256 values (256 inputs)"},
 		"cr lines":  {in + "\r" + in + "\r0.5\r", false, ":3: 1 value; want 256"},
 		"utf-16":    {"\xFF\xFE0\x00.\x005\x00", false, ": the file is UTF-16: save it as UTF-8"},
@@ -102,6 +122,29 @@ func TestReadWindowsErrors(t *testing.T) {
 	if _, err := ReadWindows(none, 256, 16, true); err == nil ||
 		!strings.HasSuffix(err.Error(), "; check the path") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestReadWindowsCheckpoint: a checkpoint given as windows is refused as a binary file
+// on its first line, not read as a header and a window of 1 value.
+func TestReadWindowsCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+	m, err := NewModel("cnn", ds, 8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "cnn-01-0.10000.safetensors")
+	meta := CheckpointMeta{Model: "cnn", Epoch: 1, ValLoss: 0.1, Seed: 1, Dataset: ds.Digest,
+		Convention: Keras}
+	if err := SaveCheckpoint(path, m, meta); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ReadWindows(path, 256, 16, false)
+	want := path + ":1: not a text CSV: the line holds a NUL byte (it starts like a " +
+		"safetensors file, which holds weights)"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got %v\nwant %s", err, want)
 	}
 }
 
@@ -136,6 +179,12 @@ func FuzzParseWindows(f *testing.F) {
 		"a,b\r0.1,0.2,0.3,0.4\r\r",
 		"1e-1,NaN,0.3,0.4\n",
 		"\xFF\xFE0\x00",
+		"x0,x1\nx0,x1\n0.1,0.2,0.3,0.4\n",
+		"0.1,0.2,0.3,0.4\ny\n",
+		"1e400,1e400,1e400,1e400\n0.1,0.2,0.3,0.4\n",
+		"0.1,0.2,0.3,-1e400,0.5,0.6\n",
+		"\x10\x00\x00\x00\x00\x00\x00\x00{\"__metadata__\":{}}",
+		"0.1,0.2,0.3,0.4\r\xe9\n",
 		"",
 	} {
 		f.Add([]byte(seed), false)
