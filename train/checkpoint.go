@@ -165,8 +165,8 @@ func (f tensorFile) verify(meta map[string]string) error {
 		tensors[name], _ = f.st.Tensor(name)
 	}
 	if checkpointDigest(tensors, meta) != want {
-		return fmt.Errorf("%s: checksum mismatch: the file is damaged; delete it (train "+
-			"--resume continues from the checkpoint before it)", f.path)
+		return fmt.Errorf("%s: checksum mismatch: the file is damaged; %s", f.path,
+			checkpointFix)
 	}
 	return nil
 }
@@ -179,6 +179,10 @@ func ReadCheckpoint(path string) (CheckpointMeta, tensorFile, error) {
 		return CheckpointMeta{}, tensorFile{}, fmt.Errorf("read checkpoint: %w", err)
 	}
 	h, f, err := openTensorFile(path, buf, checkpointFormat, checkpointVersion)
+	var d *damagedFile
+	if errors.As(err, &d) {
+		return CheckpointMeta{}, tensorFile{}, err
+	}
 	if err != nil {
 		return CheckpointMeta{}, tensorFile{}, fmt.Errorf("%w (the file is damaged or not "+
 			"a checkpoint; delete it: train --resume continues from the checkpoint before it)",

@@ -273,18 +273,14 @@ func (ds *Dataset) ValTimes() []int64 {
 // openTensorFile parses a safetensors file and checks its format and version metadata.
 func openTensorFile(path string, buf []byte, format, version string) (
 	map[string]string, tensorFile, error) {
-	if err := checkHeader(path, buf); err != nil {
+	fix := datasetFix
+	if format == checkpointFormat {
+		fix = checkpointFix
+	}
+	meta, st, err := readSafetensors(path, buf, fix)
+	if err != nil {
 		return nil, tensorFile{}, err
 	}
-	_, md, err := safetensors.ReadMetadata(buf)
-	if err != nil {
-		return nil, tensorFile{}, fmt.Errorf("%s: not a safetensors file: %w", path, err)
-	}
-	st, err := safetensors.Deserialize(buf)
-	if err != nil {
-		return nil, tensorFile{}, fmt.Errorf("%s: not a safetensors file: %w", path, err)
-	}
-	meta := md.Metadata()
 	if meta["format"] != format {
 		return nil, tensorFile{}, fmt.Errorf("%s: format %q, want %q", path, meta["format"], format)
 	}

@@ -2,9 +2,11 @@ package train
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -111,5 +113,60 @@ func TestCreateError(t *testing.T) {
 	err := writeFileAtomic(filepath.Join(dir, "x"), nil)
 	if err == nil || !strings.Contains(err.Error(), "is not writable") {
 		t.Errorf("write in a read-only directory: %v", err)
+	}
+}
+
+// TestTruncated: a checkpoint, a weights file or a dataset cut short is named as
+// truncated, with its size and the size its header describes, and the fix for its kind;
+// every reader of a checkpoint gives the same message.
+func TestTruncated(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+	h, err := Fit(context.Background(), ds, Config{Model: "cnn", Epochs: 1, Batch: 8,
+		Seed: 1, OutDir: dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckpt := h.Checkpoints[0]
+	good, _ := os.ReadFile(ckpt)
+	n := len(good) - 100
+	os.WriteFile(ckpt, good[:n], 0o644)
+	want := fmt.Sprintf("%s: the file is truncated: it holds %d bytes, where its header "+
+		"describes %d; delete it (train --resume continues from the checkpoint before it)",
+		ckpt, n, len(good))
+	_, _, err1 := ReadCheckpoint(ckpt)
+	_, err2 := OpenWeights(ckpt)
+	_, err3 := Fit(context.Background(), ds, Config{Model: "cnn", Epochs: 2, Batch: 8,
+		Seed: 1, OutDir: dir, Resume: true}, nil)
+	for i, err := range []error{err1, err2, err3} {
+		if err == nil || err.Error() != want {
+			t.Errorf("reader %d of a truncated checkpoint: %v\nwant %s", i+1, err, want)
+		}
+	}
+
+	// Cut inside the header.
+	os.WriteFile(ckpt, good[:40], 0o644)
+	if _, err := OpenWeights(ckpt); err == nil || !strings.Contains(err.Error(),
+		"the file is truncated: it holds 40 bytes, where its header alone takes") {
+		t.Errorf("a checkpoint cut in its header: %v", err)
+	}
+
+	// A weights file of reference/convert.py, and the dataset.
+	ref, _ := os.ReadFile(filepath.Join("testdata", "reference",
+		"cnn_keras-epoch1.safetensors"))
+	weights := filepath.Join(dir, "weights.safetensors")
+	os.WriteFile(weights, ref[:len(ref)-8], 0o644)
+	if _, err := OpenWeights(weights); err == nil || !strings.HasSuffix(err.Error(),
+		"; give a checkpoint (<out>/checkpoints/*.safetensors) or weights written by "+
+			"reference/convert.py") || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("a truncated weights file: %v", err)
+	}
+	dsPath := filepath.Join(dir, DatasetFile)
+	b, _ := os.ReadFile(dsPath)
+	os.WriteFile(dsPath, b[:len(b)/2], 0o644)
+	if _, err := LoadDataset(dsPath); err == nil || !strings.HasSuffix(err.Error(),
+		"truncated: it holds "+strconv.Itoa(len(b)/2)+" bytes, where its header describes "+
+			strconv.Itoa(len(b))+"; prepare the dataset again") {
+		t.Errorf("a truncated dataset: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package train
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -118,20 +119,102 @@ func (f tensorFile) names() []string {
 	return n
 }
 
+// maxHeader bounds the header size of a safetensors file that checkHeader takes for
+// truncated, rather than for another kind of file, when the file ends inside it.
+const maxHeader = 100 << 20
+
 // checkHeader says plainly that buf, the contents of the file at path, is not a
 // safetensors file when it does not start as one: an 8-byte little-endian header size
 // that fits in the file, then a JSON object. The safetensors package would report a CSV
 // file's first 8 bytes read as a size ("header too large: ... 7451601598351171940").
-func checkHeader(path string, buf []byte) error {
+//
+// A file that starts as one, with a header size below maxHeader, but ends inside its
+// header is a truncated one: a *damagedFile error ending in fix.
+func checkHeader(path string, buf []byte, fix string) error {
 	const what = "a safetensors file starts with an 8-byte header size and a JSON header"
 	if len(buf) < 10 {
 		return fmt.Errorf("%s: not a safetensors file: it holds %d bytes, where %s", path,
 			len(buf), what)
 	}
 	n := binary.LittleEndian.Uint64(buf[:8])
+	if buf[8] == '{' && n > uint64(len(buf)-8) && n <= maxHeader {
+		return &damagedFile{fmt.Sprintf("%s: the file is truncated: it holds %d bytes, "+
+			"where its header alone takes %d; %s", path, len(buf), 8+n, fix)}
+	}
 	if n > uint64(len(buf)-8) || buf[8] != '{' {
 		return fmt.Errorf("%s: not a safetensors file: it starts with %q, where %s", path,
 			buf[:min(len(buf), 24)], what)
 	}
 	return nil
+}
+
+// What to do about a file that is truncated or damaged, by the format its header
+// records: each is the end of a damagedFile message, and checkpointFix of a checksum
+// mismatch too.
+const (
+	checkpointFix = "delete it (train --resume continues from the checkpoint before it)"
+	datasetFix    = "prepare the dataset again"
+	weightsFix    = "give a checkpoint (<out>/checkpoints/*.safetensors) or weights " +
+		"written by reference/convert.py"
+)
+
+// damagedFile is the error of a file that starts as a safetensors file but is cut short
+// or does not parse. Its message says which, and ends with the fix.
+type damagedFile struct{ msg string }
+
+func (e *damagedFile) Error() string { return e.msg }
+
+// readSafetensors parses buf, the contents of the file at path, as safetensors and
+// returns its metadata and tensors. A file that does not start as one gets checkHeader's
+// error; one that does but is truncated or damaged gets a *damagedFile error whose fix
+// is that of the format its header records, or fix when it records none of ours.
+func readSafetensors(path string, buf []byte, fix string) (map[string]string,
+	safetensors.SafeTensors, error) {
+	if err := checkHeader(path, buf, fix); err != nil {
+		return nil, safetensors.SafeTensors{}, err
+	}
+	_, md, err := safetensors.ReadMetadata(buf)
+	var st safetensors.SafeTensors
+	if err == nil {
+		st, err = safetensors.Deserialize(buf)
+	}
+	if err != nil {
+		return nil, st, damaged(path, buf, err, fix)
+	}
+	return md.Metadata(), st, nil
+}
+
+// damaged is the *damagedFile error of buf, the contents of the file at path, whose
+// header checkHeader accepted but which safetensors could not read (err): truncated
+// when the file is shorter than its header says, damaged otherwise.
+func damaged(path string, buf []byte, err error, fix string) error {
+	n := binary.LittleEndian.Uint64(buf[:8])
+	var header map[string]json.RawMessage
+	if json.Unmarshal(buf[8:8+n], &header) != nil {
+		return &damagedFile{fmt.Sprintf("%s: the file is damaged: its header is not valid "+
+			"JSON; %s", path, fix)}
+	}
+	var meta map[string]string
+	json.Unmarshal(header["__metadata__"], &meta)
+	switch meta["format"] {
+	case checkpointFormat:
+		fix = checkpointFix
+	case datasetFormat:
+		fix = datasetFix
+	}
+	end := uint64(0)
+	for name, raw := range header {
+		var t struct {
+			DataOffsets []uint64 `json:"data_offsets"`
+		}
+		if name != "__metadata__" && json.Unmarshal(raw, &t) == nil && len(t.DataOffsets) == 2 {
+			end = max(end, t.DataOffsets[1])
+		}
+	}
+	if want := 8 + n + end; end < 1<<62 && uint64(len(buf)) < want {
+		return &damagedFile{fmt.Sprintf("%s: the file is truncated: it holds %d bytes, "+
+			"where its header describes %d; %s", path, len(buf), want, fix)}
+	}
+	return &damagedFile{fmt.Sprintf("%s: the file is damaged (safetensors: %v); %s", path,
+		err, fix)}
 }

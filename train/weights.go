@@ -2,6 +2,7 @@ package train
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -34,19 +35,15 @@ func OpenWeights(path string) (*WeightsFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read weights: %w", err)
 	}
-	if err := checkHeader(path, buf); err != nil {
-		return nil, fmt.Errorf("%w; give a checkpoint (<out>/checkpoints/*.safetensors) "+
-			"or weights written by reference/convert.py", err)
+	meta, st, err := readSafetensors(path, buf, weightsFix)
+	var d *damagedFile
+	if err != nil && !errors.As(err, &d) {
+		return nil, fmt.Errorf("%w; %s", err, weightsFix)
 	}
-	_, md, err := safetensors.ReadMetadata(buf)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a safetensors file: %w", path, err)
+		return nil, err
 	}
-	st, err := safetensors.Deserialize(buf)
-	if err != nil {
-		return nil, fmt.Errorf("%s: not a safetensors file: %w", path, err)
-	}
-	w := &WeightsFile{Path: path, Meta: md.Metadata(), file: tensorFile{path: path, st: st}}
+	w := &WeightsFile{Path: path, Meta: meta, file: tensorFile{path: path, st: st}}
 	if w.Meta["format"] == checkpointFormat {
 		if err := w.file.verify(w.Meta); err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -203,4 +204,34 @@ type (
 func firstLines(s string, n int) string {
 	lines := strings.SplitAfter(s, "\n")
 	return strings.Join(lines[:min(n, len(lines))], "")
+}
+
+// TestWeightsTruncated: a checkpoint cut short, given to predict, is named as truncated
+// with the fix, in the message --resume gives for it.
+func TestWeightsTruncated(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 272+29*68)
+	out := filepath.Join(dir, "out")
+	args := []string{"--data", csv, "--stride", "68", "--out", out, "--model", "cnn"}
+	if code, _, stderr := runDemo(append([]string{"run", "--epochs", "1"}, args...)...); code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	paths, _ := filepath.Glob(filepath.Join(out, "checkpoints", "cnn-*.safetensors"))
+	b, _ := os.ReadFile(paths[0])
+	os.WriteFile(paths[0], b[:len(b)-50], 0o644)
+	windows := filepath.Join(dir, "windows.csv")
+	os.WriteFile(windows, []byte(strings.Repeat("0.5,", 255)+"0.5\n"), 0o644)
+	code, _, predictErr := runDemo("predict", "--model", "cnn", "--weights", paths[0],
+		"--input", windows)
+	want := paths[0] + ": the file is truncated: it holds " + strconv.Itoa(len(b)-50) +
+		" bytes, where its header describes " + strconv.Itoa(len(b)) + "; delete it " +
+		"(train --resume continues from the checkpoint before it)\n"
+	if code != exitError || !strings.HasSuffix(predictErr, "\n"+want) {
+		t.Errorf("predict: exit %d, stderr %q\nwant %q", code, predictErr, want)
+	}
+	code, _, resumeErr := runDemo(append([]string{"run", "--epochs", "2", "--resume"},
+		args...)...)
+	if code != exitError || resumeErr != want {
+		t.Errorf("run --resume: exit %d, stderr %q\nwant %q", code, resumeErr, want)
+	}
 }
