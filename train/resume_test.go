@@ -260,10 +260,15 @@ func TestResumeLogRows(t *testing.T) {
 		edited := slices.Clone(lines)
 		edited[c.line-1] = c.edit(edited[c.line-1])
 		os.WriteFile(logPath, []byte(strings.Join(edited, "")), 0o644)
-		if _, err := Fit(context.Background(), ds, cfg, nil); err == nil ||
-			!strings.Contains(err.Error(), c.want) {
+		_, _, checkErr := CheckResume(ds, cfg)
+		_, err := Fit(context.Background(), ds, cfg, nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("log line %d edited to %q: %v, want an error saying %q", c.line,
 				edited[c.line-1], err, c.want)
+		}
+		if checkErr == nil || checkErr.Error() != err.Error() {
+			t.Errorf("log line %d edited: CheckResume says %v, Fit %v", c.line, checkErr,
+				err)
 		}
 	}
 	os.WriteFile(logPath, good, 0o644)

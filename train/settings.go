@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/seqnn/seqnn/nn"
 )
 
 // SettingDiff is one setting in which a checkpoint was trained otherwise than a run
@@ -62,12 +64,18 @@ func settingsMeta(cfg Config) CheckpointMeta {
 		Shuffle: !cfg.NoShuffle, Dropout: !cfg.NoDropout}
 }
 
-// CheckResume says what Fit with cfg.Resume would continue from, without reading the
-// log or the weights: the model's LastCheckpoint in <cfg.OutDir>/checkpoints for ds,
+// CheckResume says what Fit with cfg.Resume would continue from, without training or
+// writing anything: the model's LastCheckpoint in <cfg.OutDir>/checkpoints for ds,
 // whose error wraps ErrNoCheckpoint or ErrOtherDataset when there is none, and a
-// *SettingsError when it was trained with other settings than cfg's. Callers check
-// every model with it before training any.
+// *SettingsError when it was trained with other settings than cfg's. Otherwise it reads
+// what Fit's resume reads, the weights, Adam's state and the log's rows before the
+// epoch to continue, and returns the error Fit would. Callers check every model with it
+// before training any, so that no model trains when another cannot resume.
 func CheckResume(ds *Dataset, cfg Config) (string, CheckpointMeta, error) {
+	if cfg.Batch < 1 {
+		return "", CheckpointMeta{}, fmt.Errorf("%s: batch %d: must be at least 1",
+			cfg.Model, cfg.Batch)
+	}
 	var err error
 	if cfg.DType, err = ParseDType(cfg.DType); err != nil {
 		return "", CheckpointMeta{}, fmt.Errorf("%s: %w", cfg.Model, err)
@@ -83,5 +91,21 @@ func CheckResume(ds *Dataset, cfg Config) (string, CheckpointMeta, error) {
 	if d := settingDiffs(meta, settingsMeta(cfg)); len(d) > 0 {
 		return path, meta, &SettingsError{Path: path, Diffs: d}
 	}
-	return path, meta, nil
+	if cfg.DType == "float64" {
+		err = checkResume[float64](ds, cfg, path, meta)
+	} else {
+		err = checkResume[float32](ds, cfg, path, meta)
+	}
+	return path, meta, err
+}
+
+// checkResume runs the reading part of Fit's resume from the checkpoint at path, with
+// meta, into a model it then drops.
+func checkResume[T nn.Float](ds *Dataset, cfg Config, path string, meta CheckpointMeta) error {
+	tr, err := newTrainer[T](ds, cfg)
+	if err != nil {
+		return err
+	}
+	_, _, err = tr.resume(path, meta)
+	return err
 }

@@ -666,7 +666,9 @@ func checkLogRow(r string, i int) error {
 	case !strings.HasSuffix(r, "\n") || len(fields) != 3:
 		return fmt.Errorf("want epoch,loss,val_loss")
 	case fields[0] != strconv.Itoa(i):
-		return fmt.Errorf("want epoch %d's row", i)
+		return fmt.Errorf("its epoch is %s, want %d (the log counts epochs from 0; "+
+			"training's progress lines count from 1 and call it epoch %d)", fields[0], i,
+			i+1)
 	}
 	for j, name := range []string{"loss", "val_loss"} {
 		v, err := strconv.ParseFloat(fields[j+1], 64)

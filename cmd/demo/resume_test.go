@@ -235,3 +235,39 @@ func TestWeightsTruncated(t *testing.T) {
 		t.Errorf("run --resume: exit %d, stderr %q\nwant %q", code, resumeErr, want)
 	}
 }
+
+// TestResumeChecksEveryLog: a resume whose second model's log was edited, or lost a
+// line, is refused before the first model trains, naming the line and counting its
+// epoch both ways.
+func TestResumeChecksEveryLog(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 272+29*68)
+	out := filepath.Join(dir, "out")
+	args := []string{"--out", out, "--model", "cnn,gru"}
+	if code, _, stderr := runDemo(append([]string{"run", "--data", csv, "--stride", "68",
+		"--epochs", "2"}, args...)...); code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	logPath := filepath.Join(out, "gru-log.csv")
+	good, _ := os.ReadFile(logPath)
+	lines := strings.SplitAfter(string(good), "\n") // header, epoch 0, epoch 1, ""
+	for _, c := range []struct{ name, log, want string }{
+		{"edited", lines[0] + lines[1] + "5" + lines[2][1:],
+			`line 3 is "5,` + strings.TrimSpace(lines[2][2:]) + `": its epoch is 5, want 1 ` +
+				"(the log counts epochs from 0; training's progress lines count from 1 and " +
+				"call it epoch 2); the log was edited or damaged"},
+		{"line deleted", lines[0] + lines[2],
+			`line 2 is "` + strings.TrimSpace(lines[2]) + `": its epoch is 1, want 0`},
+	} {
+		os.WriteFile(logPath, []byte(c.log), 0o644)
+		before := hashes(t, out)
+		code, stdout, stderr := runDemo(append([]string{"train", "--resume", "--epochs",
+			"3"}, args...)...)
+		if code != exitError || !strings.Contains(stderr, logPath+": "+c.want) {
+			t.Errorf("%s: exit %d, stderr %q\nwant %q", c.name, code, stderr, c.want)
+		}
+		if strings.Contains(stdout, "training cnn") || !maps.Equal(before, hashes(t, out)) {
+			t.Errorf("%s: cnn trained before gru's log was found wrong:\n%s", c.name, stdout)
+		}
+	}
+}
