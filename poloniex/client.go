@@ -279,6 +279,10 @@ func parseCandle(row []json.RawMessage, interval string) (candle, error) {
 	if err != nil || ms < 0 {
 		return c, fmt.Errorf("startTime %q is not Unix milliseconds", start)
 	}
+	if ms%1000 != 0 {
+		return c, fmt.Errorf("startTime %d is not a whole second, as a candle's start is",
+			ms)
+	}
 	c.date = ms / 1000
 
 	for k, f := range [7]int{fHigh, fLow, fOpen, fClose, fAmount, fQuantity, fWeighted} {

@@ -46,6 +46,14 @@ type Result struct {
 	Existing int // dates already in Out with the same values
 
 	First, Last time.Time // start of the earliest and latest fetched candle; zero if none
+
+	// OneRow is set when Out held a single row before the fetch and candles were added
+	// or replaced: one row cannot show its candle length, so Fetch could check only
+	// that it starts on Period's grid. If it was a candle of another length (a 1d
+	// candle at midnight, extended with 1h candles), Out now mixes lengths. OneRowAt
+	// is that row's start.
+	OneRow   bool
+	OneRowAt time.Time
 }
 
 // Fetch downloads the candles of cfg.Pair whose start lies in
@@ -58,9 +66,11 @@ type Result struct {
 // on. A To in the future is cut back to the current, still open candle.
 //
 // Out records neither the pair nor the period. Its rows must be candles of
-// cfg.Period, as far as their spacing tells (see PeriodError): a file of
-// other candles is refused before anything is fetched, since adding to it
-// would mix candle lengths. Nothing tells pairs apart, so a file fetched for
+// cfg.Period, as far as their spacing and start times tell (see PeriodError):
+// a file of other candles, or of candles off cfg.Period's grid (see
+// GridRule), is refused before anything is fetched, since adding to it would
+// mix candle lengths. A file of one row on the grid is extended, and the
+// Result says so (OneRow): one row cannot show its length. Nothing tells pairs apart, so a file fetched for
 // one pair is extended with another's candles if asked to.
 //
 // Existing rows of Out are kept; fetched candles with new dates are added,
@@ -70,7 +80,8 @@ type Result struct {
 // exist; after any error Out is as it was, and the candles fetched so far
 // are dropped.
 //
-// Every candle received must pass the data reader's rules (data.CheckCandle:
+// Every candle received must start on cfg.Period's grid, at a whole second,
+// and must pass the data reader's rules (data.CheckCandle:
 // prices finite and in [1e-8, 1e12], low <= open, close <= high, volumes
 // finite and >= 0), and so must every row of an existing Out; one that does
 // not is an error naming its start time, field and value. So is a date
@@ -101,6 +112,9 @@ func Fetch(ctx context.Context, cfg Config) (Result, error) {
 
 	merged, added, updated, same := merge(existing, fetched)
 	res.Added, res.Updated, res.Existing = added, updated, same
+	if len(existing) == 1 && added+updated > 0 {
+		res.OneRow, res.OneRowAt = true, time.Unix(existing[0].date, 0).UTC()
+	}
 	if !exists || added+updated > 0 {
 		if err := writeFileAtomic(cfg.Out, merged); err != nil {
 			return Result{}, err
@@ -198,7 +212,15 @@ func (j *job) download(ctx context.Context) ([]candle, error) {
 		}
 
 		next := start + span
-		for _, c := range page {
+		for i, c := range page {
+			if !onGrid(c.date, j.cfg.Period) {
+				return nil, fmt.Errorf("poloniex: candle %d (counted from 1) of the reply "+
+					"from %s starts at %s (%d), off the %s grid (%s): the server sent an "+
+					"invalid reply, so nothing was written: check the base URL, or run "+
+					"again later", i+1, j.endpoint+"?"+q.Encode(),
+					stamp(time.Unix(c.date, 0)), c.date, PeriodName(j.cfg.Period),
+					GridRule(j.cfg.Period))
+			}
 			ms := c.date * 1000
 			next = max(next, ms+j.period)
 			if ms < j.from || ms >= j.to {

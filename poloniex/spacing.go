@@ -20,14 +20,26 @@ type PeriodError struct {
 	// row it follows.
 	Found time.Duration
 	After int64
+
+	// OffGrid marks a file whose rows are spaced as Want candles (or has one row) but
+	// start off Want's grid (see onGrid): Row (Unix seconds) is its first row.
+	OffGrid bool
+	Row     int64
 }
 
 // Odd reports whether the file holds a spacing that is not a whole number of Want
 // candles, rather than candles of another length throughout.
-func (e *PeriodError) Odd() bool { return e.Found%e.Want != 0 }
+func (e *PeriodError) Odd() bool { return !e.OffGrid && e.Found%e.Want != 0 }
 
 func (e *PeriodError) Error() string {
 	want, found := PeriodName(e.Want), PeriodName(e.Found)
+	if e.OffGrid {
+		return fmt.Sprintf("poloniex: %s has a row at %s (%d), which is not the start of a "+
+			"%s candle (%s): adding %s candles would mix candle lengths in one file, so "+
+			"nothing was written: write to a new file, or fetch candles of the file's "+
+			"length", e.File, stamp(time.Unix(e.Row, 0)), e.Row, want, GridRule(e.Want),
+			want)
+	}
 	if e.Odd() {
 		return fmt.Sprintf("poloniex: %s has two rows %s apart (after %s), not a whole "+
 			"number of %s candles: adding %s candles would mix candle lengths in one file, "+
@@ -66,7 +78,33 @@ func checkSpacing(path string, cs []candle, p time.Duration) error {
 	if g != 0 && g != ps {
 		return &PeriodError{File: path, Want: p, Found: time.Duration(g) * time.Second}
 	}
+	// The spacings are whole numbers of p, so the first row tells the grid of all.
+	if len(dates) > 0 && !onGrid(dates[0], p) {
+		return &PeriodError{File: path, Want: p, OffGrid: true, Row: dates[0]}
+	}
 	return nil
+}
+
+// gridOf is the grid candles of length p start on, in seconds: whole multiples of p from
+// 1970-01-01 00:00 UTC for a p that divides a day, and whole days (00:00 UTC) for longer
+// candles, whose phase within the week is the exchange's.
+func gridOf(p time.Duration) int64 {
+	return int64(min(p, day) / time.Second)
+}
+
+// onGrid reports whether date (Unix seconds) is on the grid of p candles (see gridOf).
+func onGrid(date int64, p time.Duration) bool {
+	return mod(date, gridOf(p)) == 0
+}
+
+// GridRule says in words when candles of length p start: "30m candles start at whole
+// multiples of 30m from 00:00 UTC", "1w candles start at 00:00 UTC".
+func GridRule(p time.Duration) string {
+	if p >= day {
+		return PeriodName(p) + " candles start at 00:00 UTC"
+	}
+	return fmt.Sprintf("%s candles start at whole multiples of %s from 00:00 UTC",
+		PeriodName(p), PeriodName(p))
 }
 
 func gcd(a, b int64) int64 {

@@ -3,6 +3,8 @@ package poloniex
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +132,133 @@ func TestPeriodName(t *testing.T) {
 	} {
 		if got := PeriodName(d); got != want {
 			t.Errorf("PeriodName(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// TestCheckSpacingGrid: rows spaced as candles of the period but starting off its grid,
+// or a single row off it, are refused as off the grid, naming the first row.
+func TestCheckSpacingGrid(t *testing.T) {
+	const midnight = 1_704_067_200 // 2024-01-01 00:00 UTC
+	cases := []struct {
+		name  string
+		dates []int64
+		p     time.Duration
+		off   int64 // 0: no error
+	}{
+		{"one 1d row for 1h", []int64{midnight}, time.Hour, 0},
+		{"one row 1s off 30m", []int64{midnight + 1}, 30 * time.Minute, midnight + 1},
+		{"one row at 00:30 for 1h", []int64{midnight + 1800}, time.Hour, midnight + 1800},
+		{"rows 1s off, spaced 5m", []int64{midnight + 301, midnight + 601}, p5m, midnight + 301},
+		{"1w rows at midnight", []int64{midnight, midnight + 7*86400}, 7 * 24 * time.Hour, 0},
+		{"1w row at noon", []int64{midnight + 43200}, 7 * 24 * time.Hour, midnight + 43200},
+	}
+	for _, tc := range cases {
+		cs := make([]candle, len(tc.dates))
+		for i, d := range tc.dates {
+			cs[i].date = d
+		}
+		err := checkSpacing("f.csv", cs, tc.p)
+		var pe *PeriodError
+		switch {
+		case tc.off == 0 && err != nil:
+			t.Errorf("%s: %v, want no error", tc.name, err)
+		case tc.off != 0 && (!errors.As(err, &pe) || !pe.OffGrid || pe.Row != tc.off ||
+			pe.Odd()):
+			t.Errorf("%s: %v, want an off-grid PeriodError at %d", tc.name, err, tc.off)
+		}
+	}
+}
+
+// TestFetchOneRowFile: a file of one row cannot show its candle length. A row off the
+// period's grid is refused before any request, the file unchanged; a row on it is
+// extended, and the result says the file held one row, for the caller to warn. Before,
+// a file of one 1d candle took 24 1h candles silently.
+func TestFetchOneRowFile(t *testing.T) {
+	f := newFakeAPI(t, time.Hour, 24, nil)
+	var sleeps []time.Duration
+	cfg := f.config(t, &sleeps)
+
+	off := wantCSV([]int64{t0.Add(30 * time.Minute).UnixMilli()})
+	if err := os.WriteFile(cfg.Out, []byte(off), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Fetch(context.Background(), cfg)
+	want := "poloniex: " + cfg.Out + " has a row at 2024-01-01 00:30:00 UTC (1704069000), " +
+		"which is not the start of a 1h candle (1h candles start at whole multiples of 1h " +
+		"from 00:00 UTC): adding 1h candles would mix candle lengths in one file, so " +
+		"nothing was written"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("off-grid row:\n got %v\nwant %s", err, want)
+	}
+	if n := len(f.requests()); n != 0 || readFile(t, cfg.Out) != off {
+		t.Errorf("off-grid row: %d requests, file changed: %v", n, readFile(t, cfg.Out) != off)
+	}
+
+	day := wantCSV([]int64{t0.UnixMilli()})
+	if err := os.WriteFile(cfg.Out, []byte(day), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Fetch(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OneRow || !res.OneRowAt.Equal(t0) || res.Added != 23 {
+		t.Errorf("result %+v, want OneRow at %v and 23 added", res, t0)
+	}
+	res, err = Fetch(context.Background(), cfg)
+	if err != nil || res.OneRow {
+		t.Errorf("again: %+v, %v; want no OneRow for a file of 24 rows", res, err)
+	}
+}
+
+// TestFetchRefusesOffGridCandles: a candle whose start is off the period's grid, or not
+// a whole second, is an invalid reply naming the candle, counted from 1, and its time;
+// nothing is written.
+func TestFetchRefusesOffGridCandles(t *testing.T) {
+	cases := []struct {
+		name  string
+		p     time.Duration
+		shift func(startMs int64) int64
+		want  string
+	}{
+		{"1s off 30m", 30 * time.Minute, func(s int64) int64 { return s + 1000 },
+			"poloniex: candle 3 (counted from 1) of the reply from %s starts at 2024-01-01 " +
+				"01:00:01 UTC (1704070801), off the 30m grid (30m candles start at whole " +
+				"multiples of 30m from 00:00 UTC): the server sent an invalid reply, so " +
+				"nothing was written: check the base URL, or run again later"},
+		{"half a second", p5m, func(s int64) int64 { return s + 500 },
+			"poloniex: candle 3 (counted from 1) of the reply from %s: startTime " +
+				"1704067800500 is not a whole second, as a candle's start is: the server " +
+				"sent an invalid reply, so nothing was written"},
+	}
+	for _, tc := range cases {
+		f := newFakeAPI(t, tc.p, 10, nil)
+		f.edit = func(s int64, row []any) {
+			if s == t0.Add(2*tc.p).UnixMilli() {
+				row[fStart] = tc.shift(s)
+			}
+		}
+		var sleeps []time.Duration
+		cfg := f.config(t, &sleeps)
+		_, err := Fetch(context.Background(), cfg)
+		if err == nil {
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		url := f.srv.URL + "/markets/BTC_USDT/candles?"
+		at := strings.Index(err.Error(), url)
+		if at < 0 {
+			t.Errorf("%s: %v does not name the URL", tc.name, err)
+			continue
+		}
+		end := at + len(url) + strings.IndexAny(err.Error()[at+len(url):], " :")
+		want := fmt.Sprintf(tc.want, err.Error()[at:end])
+		if !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s:\n got %v\nwant %s", tc.name, err, want)
+		}
+		if names := dirNames(t, cfg.Out); len(names) != 0 {
+			t.Errorf("%s: directory holds %v", tc.name, names)
 		}
 	}
 }

@@ -142,6 +142,12 @@ func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--out %s: %v", o.out, err)
 		}
 	}
+	if res.OneRow {
+		fmt.Fprintf(stderr, "demo fetch: warning: %s held a single row (%s UTC), and one "+
+			"row cannot show its candle length; if it was not a %s candle, %s now mixes "+
+			"candle lengths: then fetch into a new --out\n", o.out,
+			res.OneRowAt.Format(minuteLayout), poloniex.PeriodName(period), o.out)
+	}
 	fmt.Fprintf(stdout, "fetched %s (%s to %s UTC): %d added, %d updated, %d "+
 		"already there: %s\n", english.Count(res.Fetched, o.period+" candle"),
 		res.First.Format(minuteLayout),
@@ -154,6 +160,13 @@ func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 // read off the spacing of its rows.
 func periodMismatch(o *options, pe *poloniex.PeriodError) error {
 	found, want := poloniex.PeriodName(pe.Found), poloniex.PeriodName(pe.Want)
+	if pe.OffGrid {
+		return fmt.Errorf("fetch %s %s: %s has a row at %s UTC (%d), which is not the "+
+			"start of a %s candle (%s), so it holds candles of another length or grid: "+
+			"nothing written (give --out a new file, or the --period of its candles)",
+			o.pair, o.period, o.out, time.Unix(pe.Row, 0).UTC().Format(time.DateTime),
+			pe.Row, want, poloniex.GridRule(pe.Want))
+	}
 	if pe.Odd() {
 		return fmt.Errorf("fetch %s %s: %s has two rows %s apart (after %s UTC), not a whole "+
 			"number of %s candles, so it holds candles of another length: nothing written "+

@@ -161,3 +161,73 @@ func TestFetchMessages(t *testing.T) {
 		t.Error("the foreign file changed")
 	}
 }
+
+// TestFetchOneRowFile: a file of one candle cannot show its length. One 1d candle at
+// midnight takes 1h candles with a warning on stderr; one whose start is off the 1h grid
+// is refused, the file unchanged. Before, both took 24 1h candles silently.
+func TestFetchOneRowFile(t *testing.T) {
+	srv, requests := fakePoloniex(t, time.Hour)
+	out := filepath.Join(t.TempDir(), "d.csv")
+	fetch := func() (int, string, string) {
+		return runDemo("fetch", "--period", "1h", "--from", "2024-01-01", "--to",
+			"2024-01-02", "--out", out, "--base-url", srv.URL)
+	}
+	header := "date,high,low,open,close,volume,quoteVolume,weightedAverage\n"
+
+	off := header + "1704069000,101,99,100,100.5,10,0.1,100\n" // 00:30
+	os.WriteFile(out, []byte(off), 0o644)
+	code, stdout, stderr := fetch()
+	want := "fetch USDT_BTC 1h: " + out + " has a row at 2024-01-01 00:30:00 UTC " +
+		"(1704069000), which is not the start of a 1h candle (1h candles start at whole " +
+		"multiples of 1h from 00:00 UTC), so it holds candles of another length or grid: " +
+		"nothing written (give --out a new file, or the --period of its candles)"
+	if code != exitError || lastLine(stderr) != want || *requests != 0 {
+		t.Errorf("off the grid: exit %d, %d requests, stderr %q;\nwant exit 1, none, %q",
+			code, *requests, stderr, want)
+	}
+	if b, _ := os.ReadFile(out); string(b) != off || strings.Contains(stdout, "fetched") {
+		t.Errorf("off the grid: file changed or stdout %q", stdout)
+	}
+
+	os.WriteFile(out, []byte(header+"1704067200,101,99,100,100.5,10,0.1,100\n"), 0o644)
+	code, stdout, stderr = fetch()
+	want = "demo fetch: warning: " + out + " held a single row (2024-01-01 00:00 UTC), and " +
+		"one row cannot show its candle length; if it was not a 1h candle, " + out +
+		" now mixes candle lengths: then fetch into a new --out"
+	if code != exitOK || !strings.Contains(stderr, want+"\n") ||
+		!strings.Contains(stdout, "23 added, 1 updated") {
+		t.Errorf("one row on the grid: exit %d, stdout %q, stderr %q;\nwant the warning %q",
+			code, stdout, stderr, want)
+	}
+	if code, _, stderr = fetch(); strings.Contains(stderr, "warning") {
+		t.Errorf("24 rows: exit %d, stderr %q; want no warning", code, stderr)
+	}
+}
+
+// TestFetchOffGridReply: a candle off the --period grid in the server's reply is
+// refused, naming the candle counted from 1 and its time; nothing is written.
+func TestFetchOffGridReply(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `[["100","100","100","100","10","0.1","5","0.05",3,0,"100",`+
+			`"MINUTE_30",1498867200000,1498868999999],`+
+			`["100","100","100","100","10","0.1","5","0.05",3,0,"100",`+
+			`"MINUTE_30",1498867201000,1498869000999]]`)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "btc.csv")
+	code, stdout, stderr := runDemo("fetch", "--period", "30m", "--from", "2017-07-01",
+		"--to", "2017-07-02", "--out", out, "--base-url", srv.URL)
+	for _, w := range []string{"fetch USDT_BTC 30m: poloniex: candle 2 (counted from 1) of " +
+		"the reply from " + srv.URL + "/markets/BTC_USDT/candles?",
+		" starts at 2017-07-01 00:00:01 UTC (1498867201), off the 30m grid (30m candles " +
+			"start at whole multiples of 30m from 00:00 UTC): the server sent an invalid " +
+			"reply, so nothing was written"} {
+		if code != exitError || !strings.Contains(lastLine(stderr), w) {
+			t.Errorf("exit %d, stderr %q; want %q", code, stderr, w)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 || strings.Contains(stdout, "fetched") {
+		t.Errorf("files left behind: %v; stdout %q", entries, stdout)
+	}
+}
