@@ -178,29 +178,27 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 			NoShuffle: o.noShuffle, NoDropout: o.noDropout, Init: o.init, Resume: o.resume,
 			Devices: o.devices}
 	}
-	// Every model's checkpoint is checked before any trains or anything is printed,
-	// so that one message lists every flag a resumed run lacks.
+	// Every model's checkpoint and log is checked before any trains or anything is
+	// printed, so that one message lists every flag a resumed run lacks, and no model
+	// trains when another cannot resume.
 	notes := make([]string, len(cfgs))
-	if o.resume {
-		var errs []error
-		for i, cfg := range cfgs {
-			notes[i], err = resumeNote(o, ds, cfg)
+	var trains []string // the models with epochs left to train
+	var errs []error
+	for i, cfg := range cfgs {
+		more := true
+		if o.resume {
+			notes[i], more, err = resumeNote(o, ds, cfg)
 			errs = append(errs, err)
 		}
-		if err := errors.Join(errs...); err != nil {
-			return err
+		if more {
+			trains = append(trains, cfg.Model)
 		}
 	}
-	// Results of an earlier run would no longer describe these checkpoints.
-	stale := []string{"results.md", "predictions.png"}
-	for _, m := range o.modelList {
-		stale = append(stale, m+"-predictions.png")
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
-	for _, name := range stale {
-		err := os.Remove(filepath.Join(o.out, name))
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
+	if err := removeStale(o, trains, stdout); err != nil {
+		return err
 	}
 
 	for i, cfg := range cfgs {
@@ -231,36 +229,121 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 				best = i
 			}
 		}
-		fmt.Fprintf(stdout, "%s: epochs %d to %d in %.1fs, best val_loss %.5f at epoch %d; "+
-			"log %s\n", model, h.First, h.First+len(h.Loss)-1, time.Since(start).Seconds(),
-			h.ValLoss[best], h.First+best, filepath.Join(o.out, model+"-log.csv"))
+		epochs := fmt.Sprintf("epochs %d to %d", h.First, h.First+len(h.Loss)-1)
+		if len(h.Loss) == 1 {
+			epochs = fmt.Sprintf("epoch %d", h.First)
+		}
+		fmt.Fprintf(stdout, "%s: %s in %.1fs, best val_loss %.5f at epoch %d; log %s\n",
+			model, epochs, time.Since(start).Seconds(), h.ValLoss[best], h.First+best,
+			filepath.Join(o.out, model+"-log.csv"))
 	}
 	return nil
 }
 
-// resumeNote says where --resume will continue cfg's model from, or why it cannot: a
-// checkpoint of another dataset, or one trained with other settings, for which it names
-// the flags to add or leave out.
-func resumeNote(o *options, ds *train.Dataset, cfg train.Config) (string, error) {
+// removeStale removes the outputs of an earlier evaluate in --out that training the
+// models in trains makes stale, and says so in one line with the command that writes
+// them again: each one's <model>-predictions.png, and results.md and predictions.png
+// when results.md has a row of one of them (or is missing, so that predictions.png
+// cannot be told apart). With nothing to train it removes nothing.
+func removeStale(o *options, trains []string, stdout io.Writer) error {
+	if len(trains) == 0 {
+		return nil
+	}
+	covered, known := resultsModels(filepath.Join(o.out, "results.md"))
+	var stale []string
+	if !known || slices.ContainsFunc(trains, func(m string) bool {
+		return slices.Contains(covered, m)
+	}) {
+		stale = append(stale, "results.md", "predictions.png")
+	}
+	for _, m := range trains {
+		stale = append(stale, m+"-predictions.png")
+	}
+	var removed []string
+	for _, name := range stale {
+		err := os.Remove(filepath.Join(o.out, name))
+		switch {
+		case err == nil:
+			removed = append(removed, name)
+		case !errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("--out %s: cannot remove %s, which would no longer match the "+
+				"checkpoints (%v); remove it yourself, or choose another --out", o.out, name,
+				cause(err))
+		}
+	}
+	if len(removed) == 0 {
+		return nil
+	}
+
+	again := "run's evaluate writes them again after training"
+	if o.cmd != "run" {
+		var models []string
+		for _, m := range train.Models {
+			if slices.Contains(covered, m) || slices.Contains(trains, m) {
+				models = append(models, m)
+			}
+		}
+		again = "demo evaluate --out " + shellQuote(o.out)
+		if len(models) < len(train.Models) {
+			again += " --model " + strings.Join(models, ",")
+		}
+		again += " writes them again once training is done"
+	}
+	fmt.Fprintf(stdout, "removed %s from %s: they show the %s checkpoints this training "+
+		"replaces; %s\n", joinAnd(removed), o.out, strings.Join(trains, ", "), again)
+	return nil
+}
+
+// resultsModels returns the models with a row in the results.md at path, and whether
+// the file was there to read.
+func resultsModels(path string) ([]string, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false
+	}
+	var models []string
+	for _, m := range train.Models {
+		if strings.Contains(string(b), "\n| "+m+" |") {
+			models = append(models, m)
+		}
+	}
+	return models, true
+}
+
+// joinAnd lists words as prose: "a", "a and b", "a, b and c".
+func joinAnd(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
+
+// resumeNote says where --resume will continue cfg's model from, and whether it has
+// epochs left to train, or why it cannot: a checkpoint of another dataset, or one
+// trained with other settings, for which it names the flags to add or leave out, or
+// whatever else keeps Fit from resuming it (a damaged checkpoint, an edited log).
+func resumeNote(o *options, ds *train.Dataset, cfg train.Config) (string, bool, error) {
 	model, dir := cfg.Model, filepath.Join(o.out, "checkpoints")
 	path, meta, err := train.CheckResume(ds, cfg)
 	var se *train.SettingsError
 	switch {
 	case err == nil && meta.Batches != "":
 		return fmt.Sprintf("resuming %s in epoch %d after batch %s from %s", model,
-			meta.Epoch, meta.Batches, path), nil
+			meta.Epoch, meta.Batches, path), true, nil
 	case err == nil:
-		return fmt.Sprintf("resuming %s after epoch %d from %s", model, meta.Epoch, path), nil
+		return fmt.Sprintf("resuming %s after epoch %d from %s", model, meta.Epoch, path),
+			meta.Epoch < cfg.Epochs, nil
 	case errors.Is(err, train.ErrNoCheckpoint):
-		return fmt.Sprintf("no %s checkpoint to resume: starting at epoch 1", model), nil
+		return fmt.Sprintf("no %s checkpoint to resume: starting at epoch 1", model),
+			true, nil
 	case errors.Is(err, train.ErrOtherDataset):
-		return "", fmt.Errorf("--resume: the %s checkpoints in %s were trained on "+
+		return "", false, fmt.Errorf("--resume: the %s checkpoints in %s were trained on "+
 			"another dataset (prepared again since?); train without --resume to "+
 			"start over (their checkpoints will be replaced)", model, dir)
 	case errors.As(err, &se):
-		return "", settingsFlags(o.cmd, se)
+		return "", false, settingsFlags(o.cmd, se)
 	}
-	return "", err
+	return "", false, err
 }
 
 // settingsFlags says which flags resume the checkpoint of se: those to add, and the

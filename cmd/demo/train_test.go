@@ -97,3 +97,55 @@ func TestTrainResume(t *testing.T) {
 		t.Errorf("resume with another batch printed progress:\n%s", stdout)
 	}
 }
+
+// TestTrainKeepsResults: train removes only the outputs of evaluate that its training
+// makes stale, names them with the command that writes them again, and removes nothing
+// when it has nothing to train.
+func TestTrainKeepsResults(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 272+29*68)
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := runDemo("run", "--data", csv, "--stride", "68", "--out", out,
+		"--epochs", "2", "--model", "cnn,gru"); code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+
+	// Nothing to train: every file stays.
+	before := hashes(t, out)
+	code, stdout, stderr := runDemo("train", "--out", out, "--model", "cnn,gru",
+		"--resume", "--epochs", "1")
+	if code != exitOK || strings.Count(stdout, "nothing to do") != 2 ||
+		strings.Contains(stdout, "removed") {
+		t.Errorf("train --resume to an epoch done: exit %d: %s\n%s", code, stderr, stdout)
+	}
+	if !maps.Equal(before, hashes(t, out)) {
+		t.Errorf("train --resume with nothing to train changed files")
+	}
+
+	// cnn again: the results and cnn's plot go, with one line; gru's plot stays.
+	code, stdout, stderr = runDemo("train", "--out", out, "--model", "cnn", "--epochs", "1")
+	want := "removed results.md, predictions.png and cnn-predictions.png from " + out +
+		": they show the cnn checkpoints this training replaces; demo evaluate --out " +
+		out + " --model cnn,gru writes them again once training is done\n"
+	if code != exitOK || strings.Count(stdout, "removed") != 1 ||
+		!strings.Contains(stdout, want) || !strings.Contains(stdout, "cnn: epoch 1 in ") {
+		t.Errorf("train --model cnn: exit %d: %s\n%s\nwant %s", code, stderr, stdout, want)
+	}
+	if _, err := os.Stat(filepath.Join(out, "gru-predictions.png")); err != nil {
+		t.Errorf("gru-predictions.png: %v", err)
+	}
+
+	// results.md of gru only stays when cnn trains.
+	if code, _, stderr := runDemo("evaluate", "--out", out, "--model", "gru"); code != exitOK {
+		t.Fatalf("evaluate: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr = runDemo("train", "--out", out, "--model", "cnn", "--epochs", "1")
+	if code != exitOK || strings.Contains(stdout, "removed") {
+		t.Errorf("train --model cnn: exit %d: %s\n%s", code, stderr, stdout)
+	}
+	for _, name := range []string{"results.md", "predictions.png", "gru-predictions.png"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("%s of gru alone, after training cnn: %v", name, err)
+		}
+	}
+}
