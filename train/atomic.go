@@ -54,11 +54,15 @@ func writeFileAtomic(path string, write func(w io.Writer) error) (err error) {
 }
 
 // createError is the error of a file that could not be created in dir to write path:
-// for a directory without write permission or on a read-only file system it says so
+// for a directory without write permission or on a read-only file system it says which
 // and what to do, instead of naming the temporary file.
 func createError(path, dir string, err error) error {
 	dir = filepath.Clean(dir)
-	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+	if errors.Is(err, syscall.EROFS) {
+		return fmt.Errorf("write %s: the directory %s is on a read-only file system; "+
+			"write to another directory, on a writable one", path, dir)
+	}
+	if errors.Is(err, fs.ErrPermission) {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err

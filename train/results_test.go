@@ -89,13 +89,17 @@ func TestNotSafetensors(t *testing.T) {
 // TestCreateError: a directory that cannot be written is named with the fix, not the
 // temporary file's name. The error is made up, as root may write anywhere.
 func TestCreateError(t *testing.T) {
-	for _, errno := range []syscall.Errno{syscall.EACCES, syscall.EROFS} {
+	for errno, want := range map[syscall.Errno]string{
+		syscall.EACCES: "write /data/out/dataset.safetensors: the directory /data/out is " +
+			"not writable (permission denied); make it writable (chmod u+w /data/out) or " +
+			"write to another directory",
+		// No chmod makes a read-only file system writable.
+		syscall.EROFS: "write /data/out/dataset.safetensors: the directory /data/out is " +
+			"on a read-only file system; write to another directory, on a writable one",
+	} {
 		err := createError("/data/out/dataset.safetensors", "/data/out/",
 			&fs.PathError{Op: "open", Path: "/data/out/.dataset.safetensors.tmp-123",
 				Err: errno})
-		want := "write /data/out/dataset.safetensors: the directory /data/out is not " +
-			"writable (" + errno.Error() + "); make it writable (chmod u+w /data/out) or " +
-			"write to another directory"
 		if err.Error() != want {
 			t.Errorf("%v:\n got %s\nwant %s", errno, err, want)
 		}

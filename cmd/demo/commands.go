@@ -76,7 +76,12 @@ func runPrepare(_ context.Context, o *options, stdout, _ io.Writer) error {
 		return err
 	}
 	if !kept {
-		if err := writableDir(o.out); err != nil {
+		// run trains next: everything it writes is checked before the dataset is.
+		check := writableDir
+		if o.cmd == "run" {
+			check = writableOut
+		}
+		if err := check(o.out); err != nil {
 			return err
 		}
 		if err := ds.Save(path); err != nil {
@@ -168,7 +173,7 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := writableDir(o.out); err != nil {
+	if err := writableOut(o.out); err != nil {
 		return err
 	}
 	cfgs := make([]train.Config, len(o.modelList))

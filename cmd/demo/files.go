@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"syscall"
 )
 
 // inputFile checks that the file a flag names can be read before a command opens it,
@@ -45,14 +47,53 @@ func outDir(dir string, create bool) error {
 // writableDir checks that files can be created in the directory --out names, before a
 // command writes there, by creating and removing an empty temporary file.
 func writableDir(dir string) error {
+	return probeDir(dir, dir, "the directory")
+}
+
+// writableOut checks, before anything is written, that train can write everything
+// under --out: the directory itself and its checkpoints directory, when there is one
+// (when there is none, train creates it in the writable --out).
+func writableOut(out string) error {
+	if err := writableDir(out); err != nil {
+		return err
+	}
+	ckpts := filepath.Join(out, "checkpoints")
+	fi, err := os.Stat(ckpts)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err == nil && !fi.IsDir():
+		return fmt.Errorf("--out %s: %s is a file, where the checkpoints go; move it away "+
+			"or choose another --out", out, ckpts)
+	case err == nil:
+		return probeDir(out, ckpts, "its checkpoints directory "+ckpts)
+	}
+	return fmt.Errorf("--out %s: cannot read %s (%v); choose another --out", out, ckpts,
+		cause(err))
+}
+
+// probeDir creates and removes an empty temporary file in dir, what the message calls
+// it, to check that files can be created there for --out.
+func probeDir(out, dir, what string) error {
 	f, err := os.CreateTemp(dir, ".write-check-*")
 	if err != nil {
-		return fmt.Errorf("--out %s: the directory is not writable (%v); make it writable "+
-			"(chmod u+w %s) or choose another --out", dir, cause(err), dir)
+		return notWritable(out, dir, what, err)
 	}
 	f.Close()
 	os.Remove(f.Name())
 	return nil
+}
+
+// notWritable is the error of a directory dir under --out out, called what, in which a
+// file could not be created (err): on a read-only file system it says so, as no chmod
+// helps there; otherwise it names the permission to give.
+func notWritable(out, dir, what string, err error) error {
+	if errors.Is(err, syscall.EROFS) {
+		return fmt.Errorf("--out %s: %s is on a read-only file system; choose another "+
+			"--out, on a writable one", out, what)
+	}
+	return fmt.Errorf("--out %s: %s is not writable (%v); make it writable (chmod u+w %s) "+
+		"or choose another --out", out, what, cause(err), dir)
 }
 
 // cause is the system's reason inside a path error ("permission denied"), without the

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/seqnn/seqnn/train"
@@ -269,5 +271,80 @@ func TestResumeChecksEveryLog(t *testing.T) {
 		if strings.Contains(stdout, "training cnn") || !maps.Equal(before, hashes(t, out)) {
 			t.Errorf("%s: cnn trained before gru's log was found wrong:\n%s", c.name, stdout)
 		}
+	}
+}
+
+// TestNotWritable: a read-only file system is named as such, since no chmod helps
+// there; a directory without permission gets the chmod. The errors are made up, as no
+// read-only file system is at hand.
+func TestNotWritable(t *testing.T) {
+	for errno, want := range map[syscall.Errno]string{
+		syscall.EROFS: "--out /o: its checkpoints directory /o/checkpoints is on a " +
+			"read-only file system; choose another --out, on a writable one",
+		syscall.EACCES: "--out /o: its checkpoints directory /o/checkpoints is not " +
+			"writable (permission denied); make it writable (chmod u+w /o/checkpoints) " +
+			"or choose another --out",
+	} {
+		err := notWritable("/o", "/o/checkpoints", "its checkpoints directory "+
+			"/o/checkpoints", &fs.PathError{Op: "open", Path: "/o/checkpoints/.x", Err: errno})
+		if err.Error() != want {
+			t.Errorf("%v:\n got %s\nwant %s", errno, err, want)
+		}
+	}
+}
+
+// unwritableDir returns a directory in which this user cannot create files: a
+// read-only one of its own, or for root, who writes those, /sys, where the kernel
+// refuses new files. It skips the test when there is none.
+func unwritableDir(t *testing.T) string {
+	dir := t.TempDir()
+	os.Chmod(dir, 0o555)
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	for _, d := range []string{dir, "/sys"} {
+		f, err := os.CreateTemp(d, ".probe-*")
+		if err != nil {
+			return d
+		}
+		f.Close()
+		os.Remove(f.Name())
+	}
+	t.Skip("no directory at hand that this user cannot write")
+	return ""
+}
+
+// TestUnwritableCheckpoints: a checkpoints directory under --out that cannot be
+// written is named before run writes the dataset, and before train trains.
+func TestUnwritableCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 272+29*68)
+	out := filepath.Join(dir, "out")
+	os.Mkdir(out, 0o755)
+	ckpts := filepath.Join(out, "checkpoints")
+	if err := os.Symlink(unwritableDir(t), ckpts); err != nil {
+		t.Fatal(err)
+	}
+	want := "--out " + out + ": its checkpoints directory " + ckpts + " is not writable " +
+		"(permission denied); make it writable (chmod u+w " + ckpts + ") or choose " +
+		"another --out\n"
+	args := []string{"--out", out, "--model", "cnn", "--epochs", "1"}
+	code, _, stderr := runDemo(append([]string{"run", "--data", csv, "--stride", "68"},
+		args...)...)
+	if code != exitError || !strings.HasSuffix(stderr, want) {
+		t.Errorf("run: exit %d, stderr %q\nwant %q", code, stderr, want)
+	}
+	if _, err := os.Stat(filepath.Join(out, train.DatasetFile)); err == nil {
+		t.Errorf("run wrote the dataset before finding the checkpoints unwritable")
+	}
+	if code, _, stderr := runDemo("prepare", "--data", csv, "--stride", "68", "--out",
+		out); code != exitOK {
+		t.Fatalf("prepare: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := runDemo(append([]string{"train"}, args...)...)
+	if code != exitError || !strings.HasSuffix(stderr, want) ||
+		strings.Contains(stdout, "epoch 1/1") {
+		t.Errorf("train: exit %d, stderr %q\n%s", code, stderr, stdout)
+	}
+	if _, err := os.Stat(filepath.Join(out, "cnn-log.csv")); err == nil {
+		t.Errorf("train trained before finding the checkpoints unwritable")
 	}
 }
