@@ -65,7 +65,7 @@ func runPrepare(_ context.Context, o *options, stdout, _ io.Writer) error {
 	ds, err := train.Prepare(s, train.PrepareOptions{Stride: o.stride,
 		ScaleOnWhole: o.scaleOnWhole})
 	if err != nil {
-		return err
+		return strideFix(err, s, o.stride)
 	}
 	if err := outDir(o.out, true); err != nil {
 		return err
@@ -144,6 +144,30 @@ func checkStride(stride, rows int, source string) error {
 	return fmt.Errorf("--stride %d leaves room for one window of %d in the %d rows of %s, "+
 		"and a split needs two; use a stride of at most %d", stride, window, rows, source,
 		rows-window)
+}
+
+// fractionTail ends data.Split's message for windows that leave none to validate. The
+// training fraction it suggests is the library's (PrepareOptions.TrainFrac), not a flag.
+const fractionTail = ": use a longer file, a larger stride or a smaller training fraction"
+
+// strideFix replaces the fixes at the end of err, Prepare's error for s at stride, when
+// they are those of fractionTail, by the ones the command offers: a longer file, or the
+// smallest larger --stride that leaves a validation window, when one does.
+func strideFix(err error, s *data.Series, stride int) error {
+	msg := err.Error()
+	if !strings.HasSuffix(msg, fractionTail) {
+		return err
+	}
+	fix := ": use a longer file"
+	for st := stride + 1; st <= len(s.Candles)-train.TutorialIn-train.TutorialOut; st++ {
+		if _, _, err := data.Split(s, train.TutorialIn, train.TutorialOut, st,
+			train.TrainFrac); err == nil {
+			fix += fmt.Sprintf(", or a larger --stride (%d is the smallest that leaves one)",
+				st)
+			break
+		}
+	}
+	return errors.New(strings.TrimSuffix(msg, fractionTail) + fix)
 }
 
 func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {

@@ -149,3 +149,22 @@ func TestTrainKeepsResults(t *testing.T) {
 		}
 	}
 }
+
+// TestStrideFix: windows that leave none to validate get the fixes the command offers,
+// a longer file or the smallest --stride that leaves one, not a training fraction,
+// which no flag sets.
+func TestStrideFix(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 600)
+	out := filepath.Join(dir, "out")
+	code, _, stderr := runDemo("prepare", "--data", csv, "--stride", "20", "--out", out)
+	want := csv + ": 17 windows of 272 candles every 20: none is left for validation " +
+		"once windows overlapping the 13 training windows are dropped: use a longer " +
+		"file, or a larger --stride (272 is the smallest that leaves one)\n"
+	if code != exitError || stderr != want {
+		t.Errorf("exit %d, stderr %q\nwant %q", code, stderr, want)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a refused prepare created %s", out)
+	}
+}
