@@ -235,9 +235,11 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		if notes[i] != "" {
 			fmt.Fprintln(stdout, notes[i])
 		}
-		fmt.Fprintf(stdout, "training %s on %s, %s of up to %d per epoch\n", model,
-			english.Count(ds.Train.Len(), "window"),
-			english.Count((ds.Train.Len()+o.batch-1)/o.batch, "batch"), o.batch)
+		if slices.Contains(trains, model) {
+			fmt.Fprintf(stdout, "training %s on %s, %s of up to %d per epoch\n", model,
+				english.Count(ds.Train.Len(), "window"),
+				english.Count((ds.Train.Len()+o.batch-1)/o.batch, "batch"), o.batch)
+		}
 		start := time.Now()
 		p := newProgress(stdout, stderr)
 		training.Store(true)
