@@ -90,8 +90,8 @@ func Split(s *Series, in, out, stride int, trainFrac float64) (train, val *Windo
 		v++
 	}
 	if v == len(starts) {
-		return nil, nil, fmt.Errorf("%s: %d windows of %d candles every %d: none is left for validation once windows overlapping the %s are dropped: use a longer file, a larger stride or a smaller training fraction",
-			src, len(starts), size, stride, english.Count(nTrain, "training window"))
+		return nil, nil, &NoValidationError{Source: src, Windows: len(starts), Size: size,
+			Stride: stride, Train: nTrain}
 	}
 
 	train = makeWindows(s, in, out, starts[:nTrain])
@@ -171,4 +171,23 @@ func makeWindows(s *Series, in, out int, starts []int) *Windows {
 		}
 	}
 	return w
+}
+
+// NoValidationError is Split's error when every window after the training ones overlaps
+// them, so none is left to validate.
+type NoValidationError struct {
+	Source                       string
+	Windows, Size, Stride, Train int // windows of Size candles every Stride; Train of them train
+}
+
+// Error is Reason with the fixes Split's arguments offer.
+func (e *NoValidationError) Error() string {
+	return e.Reason() + ": use a longer file, a larger stride or a smaller training fraction"
+}
+
+// Reason is the message without its fixes, for a caller that offers its own.
+func (e *NoValidationError) Reason() string {
+	return fmt.Sprintf("%s: %d windows of %d candles every %d: none is left for validation "+
+		"once windows overlapping the %s are dropped", e.Source, e.Windows, e.Size, e.Stride,
+		english.Count(e.Train, "training window"))
 }

@@ -146,16 +146,13 @@ func checkStride(stride, rows int, source string) error {
 		rows-window)
 }
 
-// fractionTail ends data.Split's message for windows that leave none to validate. The
-// training fraction it suggests is the library's (PrepareOptions.TrainFrac), not a flag.
-const fractionTail = ": use a longer file, a larger stride or a smaller training fraction"
-
-// strideFix replaces the fixes at the end of err, Prepare's error for s at stride, when
-// they are those of fractionTail, by the ones the command offers: a longer file, or the
-// smallest larger --stride that leaves a validation window, when one does.
+// strideFix gives data.Split's error for windows that leave none to validate the fixes
+// the command offers: a longer file, or the smallest larger --stride that leaves a
+// validation window, when one does. (The library's own message also suggests a smaller
+// training fraction, PrepareOptions.TrainFrac, which no flag sets.) Other errors pass.
 func strideFix(err error, s *data.Series, stride int) error {
-	msg := err.Error()
-	if !strings.HasSuffix(msg, fractionTail) {
+	var nv *data.NoValidationError
+	if !errors.As(err, &nv) {
 		return err
 	}
 	fix := ": use a longer file"
@@ -167,7 +164,7 @@ func strideFix(err error, s *data.Series, stride int) error {
 			break
 		}
 	}
-	return errors.New(strings.TrimSuffix(msg, fractionTail) + fix)
+	return errors.New(nv.Reason() + fix)
 }
 
 func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
