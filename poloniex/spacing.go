@@ -31,25 +31,33 @@ type PeriodError struct {
 // candles, rather than candles of another length throughout.
 func (e *PeriodError) Odd() bool { return !e.OffGrid && e.Found%e.Want != 0 }
 
-func (e *PeriodError) Error() string {
+// Finding says what the file holds that is not Want candles, naming the file and the
+// row or spacing at fault, without the consequence or the fix: for a caller, such as a
+// command, that offers fixes of its own.
+func (e *PeriodError) Finding() string {
 	want, found := PeriodName(e.Want), PeriodName(e.Found)
-	if e.OffGrid {
-		return fmt.Sprintf("poloniex: %s has a row at %s (%d), which is not the start of a "+
-			"%s candle (%s): adding %s candles would mix candle lengths in one file, so "+
-			"nothing was written: write to a new file, or fetch candles of the file's "+
-			"length", e.File, stamp(time.Unix(e.Row, 0)), e.Row, want, GridRule(e.Want),
-			want)
+	switch {
+	case e.OffGrid:
+		return fmt.Sprintf("%s has a row at %s (%d), which is not the start of a %s "+
+			"candle (%s)", e.File, stamp(time.Unix(e.Row, 0)), e.Row, want,
+			GridRule(e.Want))
+	case e.Odd():
+		return fmt.Sprintf("%s has two rows %s apart, after %s, not a whole number of %s "+
+			"candles", e.File, found, when(e.After), want)
 	}
-	if e.Odd() {
-		return fmt.Sprintf("poloniex: %s has two rows %s apart (after %s), not a whole "+
-			"number of %s candles: adding %s candles would mix candle lengths in one file, "+
-			"so nothing was written: write to a new file, or fetch candles of the file's "+
-			"length", e.File, found, when(e.After), want, want)
+	return fmt.Sprintf("%s holds %s candles (its rows are %s apart, or a multiple of "+
+		"that), not %s", e.File, found, found, want)
+}
+
+// Error is Finding with the consequence and the fixes Config offers.
+func (e *PeriodError) Error() string {
+	want := PeriodName(e.Want)
+	fix := "fetch candles of the file's length"
+	if !e.OffGrid && !e.Odd() {
+		fix = "fetch " + PeriodName(e.Found) + " candles"
 	}
-	return fmt.Sprintf("poloniex: %s holds %s candles (its rows are %s apart, or a "+
-		"multiple of that), not %s: adding %s candles would mix candle lengths in one "+
-		"file, so nothing was written: write to a new file, or fetch %s candles", e.File,
-		found, found, want, want, found)
+	return fmt.Sprintf("poloniex: %s: adding %s candles would mix candle lengths in one "+
+		"file, so nothing was written: write to a new file, or %s", e.Finding(), want, fix)
 }
 
 // checkSpacing returns a *PeriodError when the rows of path, cs, are not candles of

@@ -23,8 +23,8 @@ func TestFetchRefusesOtherPeriod(t *testing.T) {
 		{"5m into 30m", 30 * time.Minute, p5m, "holds 30m candles (its rows are 30m apart, " +
 			"or a multiple of that), not 5m: adding 5m candles would mix candle lengths in " +
 			"one file, so nothing was written: write to a new file, or fetch 30m candles"},
-		{"30m into 5m", p5m, 30 * time.Minute, "has two rows 5m apart (after 2024-01-01 " +
-			"00:00 UTC (1704067200)), not a whole number of 30m candles: adding 30m candles " +
+		{"30m into 5m", p5m, 30 * time.Minute, "has two rows 5m apart, after 2024-01-01 " +
+			"00:00 UTC (1704067200), not a whole number of 30m candles: adding 30m candles " +
 			"would mix candle lengths in one file, so nothing was written"},
 	}
 	for _, tc := range cases {

@@ -159,24 +159,18 @@ func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 // the flags that fix it. The file records neither its period nor its pair; the period is
 // read off the spacing of its rows.
 func periodMismatch(o *options, pe *poloniex.PeriodError) error {
-	found, want := poloniex.PeriodName(pe.Found), poloniex.PeriodName(pe.Want)
-	if pe.OffGrid {
-		return fmt.Errorf("fetch %s %s: %s has a row at %s UTC (%d), which is not the "+
-			"start of a %s candle (%s), so it holds candles of another length or grid: "+
-			"nothing written (give --out a new file, or the --period of its candles)",
-			o.pair, o.period, o.out, time.Unix(pe.Row, 0).UTC().Format(time.DateTime),
-			pe.Row, want, poloniex.GridRule(pe.Want))
+	const fix = "nothing written (give --out a new file, or the --period of its candles)"
+	switch {
+	case pe.OffGrid:
+		return fmt.Errorf("fetch %s %s: %s, so it holds candles of another length or grid: "+
+			"%s", o.pair, o.period, pe.Finding(), fix)
+	case pe.Odd():
+		return fmt.Errorf("fetch %s %s: %s, so it holds candles of another length: %s",
+			o.pair, o.period, pe.Finding(), fix)
 	}
-	if pe.Odd() {
-		return fmt.Errorf("fetch %s %s: %s has two rows %s apart (after %s UTC), not a whole "+
-			"number of %s candles, so it holds candles of another length: nothing written "+
-			"(give --out a new file, or the --period of its candles)", o.pair, o.period,
-			o.out, found, time.Unix(pe.After, 0).UTC().Format(minuteLayout), want)
-	}
-	return fmt.Errorf("fetch %s %s: %s holds %s candles (its rows are %s apart, or a "+
-		"multiple of that), not %s: adding %s candles would mix candle lengths in one file; "+
-		"nothing written (give --out a new file, or --period %s)", o.pair, o.period, o.out,
-		found, found, want, want, found)
+	return fmt.Errorf("fetch %s %s: %s: adding %s candles would mix candle lengths in one "+
+		"file; nothing written (give --out a new file, or --period %s)", o.pair, o.period,
+		pe.Finding(), poloniex.PeriodName(pe.Want), poloniex.PeriodName(pe.Found))
 }
 
 // tryReporter is fetch's HTTP transport: it notes on stderr a request that has had no

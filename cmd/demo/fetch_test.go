@@ -35,8 +35,8 @@ func TestFetchRefusesOtherPeriod(t *testing.T) {
 		{"5m", "fetch USDT_BTC 5m: " + out + " holds 30m candles (its rows are 30m apart, " +
 			"or a multiple of that), not 5m: adding 5m candles would mix candle lengths in " +
 			"one file; nothing written (give --out a new file, or --period 30m)"},
-		{"1h", "fetch USDT_BTC 1h: " + out + " has two rows 30m apart (after 2024-01-01 " +
-			"00:00 UTC), not a whole number of 1h candles, so it holds candles of another " +
+		{"1h", "fetch USDT_BTC 1h: " + out + " has two rows 30m apart, after 2024-01-01 " +
+			"00:00 UTC (1704067200), not a whole number of 1h candles, so it holds candles of another " +
 			"length: nothing written (give --out a new file, or the --period of its candles)"},
 	}
 	for _, c := range cases {
