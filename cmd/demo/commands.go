@@ -167,60 +167,20 @@ func strideFix(err error, s *data.Series, stride int) error {
 	return errors.New(nv.Reason() + fix)
 }
 
+// runTrain trains each --model in turn, once every check that could stop a later model
+// has passed: the inputs, --out's write permission and, under --resume, every model's
+// checkpoint and log.
 func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
-	var (
-		ds  *train.Dataset
-		err error
-	)
-	for _, f := range []struct{ flag, path, what string }{
-		{"windows", o.windows, "a CSV file of windows"},
-		{"val-windows", o.valWindows, "a CSV file of windows"},
-		{"init", o.init, "a safetensors file of weights"},
-	} {
-		if f.path != "" {
-			if err := inputFile(f.flag, f.path, f.what); err != nil {
-				return err
-			}
-		}
-	}
-	if o.windows != "" {
-		ds, err = train.WindowsDataset(o.windows, o.valWindows)
-		if err == nil {
-			err = outDir(o.out, true)
-		}
-	} else if err = outDir(o.out, false); err == nil {
-		ds, err = train.LoadDataset(filepath.Join(o.out, train.DatasetFile))
-	}
+	ds, err := trainDataset(o)
 	if err != nil {
 		return err
 	}
 	if err := writableOut(o.out); err != nil {
 		return err
 	}
-	cfgs := make([]train.Config, len(o.modelList))
-	for i, model := range o.modelList {
-		cfgs[i] = train.Config{Model: model, Epochs: o.epochs, Batch: o.batch, Seed: o.seed,
-			OutDir: o.out, DType: o.dtype, Convention: o.convention, AdamForm: o.form,
-			NoShuffle: o.noShuffle, NoDropout: o.noDropout, Init: o.init, Resume: o.resume,
-			Devices: o.devices}
-	}
-	// Every model's checkpoint and log is checked before any trains or anything is
-	// printed, so that one message lists every flag a resumed run lacks, and no model
-	// trains when another cannot resume.
-	notes := make([]string, len(cfgs))
-	var trains []string // the models with epochs left to train
-	var errs []error
-	for i, cfg := range cfgs {
-		more := true
-		if o.resume {
-			notes[i], more, err = resumeNote(o, ds, cfg)
-			errs = append(errs, err)
-		}
-		if more {
-			trains = append(trains, cfg.Model)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	cfgs := fitConfigs(o)
+	notes, trains, err := planResume(o, ds, cfgs)
+	if err != nil {
 		return err
 	}
 	if err := removeStale(o, trains, stdout); err != nil {
@@ -251,21 +211,90 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 				model, h.First-1, o.epochs)
 			continue
 		}
-		best := 0
-		for i, v := range h.ValLoss {
-			if v < h.ValLoss[best] {
-				best = i
-			}
-		}
-		epochs := fmt.Sprintf("epochs %d to %d", h.First, h.First+len(h.Loss)-1)
-		if len(h.Loss) == 1 {
-			epochs = fmt.Sprintf("epoch %d", h.First)
-		}
-		fmt.Fprintf(stdout, "%s: %s in %.1fs, best val_loss %.5f at epoch %d; log %s\n",
-			model, epochs, time.Since(start).Seconds(), h.ValLoss[best], h.First+best,
-			filepath.Join(o.out, model+"-log.csv"))
+		fmt.Fprintln(stdout, trained(model, h, time.Since(start), o.out))
 	}
 	return nil
+}
+
+// trainDataset checks the files train's flags name and reads the dataset to train on:
+// the --windows files, or the dataset prepare saved in --out.
+func trainDataset(o *options) (*train.Dataset, error) {
+	for _, f := range []struct{ flag, path, what string }{
+		{"windows", o.windows, "a CSV file of windows"},
+		{"val-windows", o.valWindows, "a CSV file of windows"},
+		{"init", o.init, "a safetensors file of weights"},
+	} {
+		if f.path != "" {
+			if err := inputFile(f.flag, f.path, f.what); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if o.windows != "" {
+		ds, err := train.WindowsDataset(o.windows, o.valWindows)
+		if err == nil {
+			err = outDir(o.out, true)
+		}
+		return ds, err
+	}
+	if err := outDir(o.out, false); err != nil {
+		return nil, err
+	}
+	return train.LoadDataset(filepath.Join(o.out, train.DatasetFile))
+}
+
+// fitConfigs is train.Fit's configuration of each --model, from the command's flags.
+func fitConfigs(o *options) []train.Config {
+	cfgs := make([]train.Config, len(o.modelList))
+	for i, model := range o.modelList {
+		cfgs[i] = train.Config{Model: model, Epochs: o.epochs, Batch: o.batch, Seed: o.seed,
+			OutDir: o.out, DType: o.dtype, Convention: o.convention, AdamForm: o.form,
+			NoShuffle: o.noShuffle, NoDropout: o.noDropout, Init: o.init, Resume: o.resume,
+			Devices: o.devices}
+	}
+	return cfgs
+}
+
+// planResume checks every model's checkpoint and log before any trains or anything is
+// printed, so that one message lists every flag a resumed run lacks, and no model
+// trains when another cannot resume. It returns each model's resumeNote ("" without
+// --resume) and the models with epochs left to train.
+func planResume(o *options, ds *train.Dataset, cfgs []train.Config) (notes, trains []string,
+	err error) {
+	notes = make([]string, len(cfgs))
+	var errs []error
+	for i, cfg := range cfgs {
+		more := true
+		if o.resume {
+			notes[i], more, err = resumeNote(o, ds, cfg)
+			errs = append(errs, err)
+		}
+		if more {
+			trains = append(trains, cfg.Model)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
+	}
+	return notes, trains, nil
+}
+
+// trained is the line that closes a model's training: the epochs it trained, how long
+// that took, its best val_loss and its log in out.
+func trained(model string, h *train.History, took time.Duration, out string) string {
+	best := 0
+	for i, v := range h.ValLoss {
+		if v < h.ValLoss[best] {
+			best = i
+		}
+	}
+	epochs := fmt.Sprintf("epochs %d to %d", h.First, h.First+len(h.Loss)-1)
+	if len(h.Loss) == 1 {
+		epochs = fmt.Sprintf("epoch %d", h.First)
+	}
+	return fmt.Sprintf("%s: %s in %.1fs, best val_loss %.5f at epoch %d; log %s", model,
+		epochs, took.Seconds(), h.ValLoss[best], h.First+best,
+		filepath.Join(out, model+"-log.csv"))
 }
 
 // removeStale removes the outputs of an earlier evaluate in --out that training the
