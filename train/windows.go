@@ -67,17 +67,14 @@ func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.W
 		want = fmt.Sprintf("%d values (%d inputs) or %d (the inputs then %d targets, "+
 			"which are ignored)", In, In, In+Out, Out)
 	}
-	if bytes.HasPrefix(b, []byte{0xFF, 0xFE}) || bytes.HasPrefix(b, []byte{0xFE, 0xFF}) {
-		return nil, fmt.Errorf("%s: the file is UTF-16: save it as UTF-8", path)
-	}
-	b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
-	if err := notText(path, b, want); err != nil {
+	lines, err := textLines(path, b, want)
+	if err != nil {
 		return nil, err
 	}
 
 	w := &data.Windows{In: In, Out: Out}
 	first, header := true, false
-	for i, text := range strings.Split(lineEnds.Replace(string(b)), "\n") {
+	for i, text := range lines {
 		line := i + 1
 		text = strings.TrimSpace(text)
 		if text == "" {
@@ -107,26 +104,9 @@ func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.W
 				"line", path, line, english.Count(n, "value"), want)
 		}
 		for i, f := range fields {
-			f = strings.TrimSpace(f)
-			v, err := strconv.ParseFloat(f, 64)
-			if errors.Is(err, strconv.ErrRange) {
-				return nil, fmt.Errorf("%s:%d: value %d, %.40q, is a number out of range: "+
-					"a value must lie within ±%.4g, the range of float64; write the "+
-					"values as the model sees them, scaled", path, line, i+1, f,
-					math.MaxFloat64)
-			}
+			v, err := windowValue(f, i+1, isFirst)
 			if err != nil {
-				hint := ""
-				if isFirst {
-					hint = " (a header line, which only the first line may be, holds " +
-						"no numbers at all)"
-				}
-				return nil, fmt.Errorf("%s:%d: value %d, %.40q, is not a number; write "+
-					"plain decimals such as 0.4213 or 4.213e-1%s", path, line, i+1, f, hint)
-			}
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("%s:%d: value %d is %v; every value must be finite",
-					path, line, i+1, v)
+				return nil, fmt.Errorf("%s:%d: %w", path, line, err)
 			}
 			switch {
 			case i < In:
@@ -146,6 +126,46 @@ func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.W
 			path, want, what)
 	}
 	return w, nil
+}
+
+// textLines splits b, the content of the windows file at path, into lines: a UTF-8
+// byte-order mark dropped and any line end taken. Content that is not UTF-8 text is
+// refused, with want, the values a line holds, in the fix.
+func textLines(path string, b []byte, want string) ([]string, error) {
+	if bytes.HasPrefix(b, []byte{0xFF, 0xFE}) || bytes.HasPrefix(b, []byte{0xFE, 0xFF}) {
+		return nil, fmt.Errorf("%s: the file is UTF-16: save it as UTF-8", path)
+	}
+	b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
+	if err := notText(path, b, want); err != nil {
+		return nil, err
+	}
+	return strings.Split(lineEnds.Replace(string(b)), "\n"), nil
+}
+
+// windowValue parses field k of a window line (counted from 1), which must be a finite
+// number. The error names the field and what to write; on the first line (first) it
+// also says why the line was not taken for a header.
+func windowValue(field string, k int, first bool) (float64, error) {
+	f := strings.TrimSpace(field)
+	v, err := strconv.ParseFloat(f, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, fmt.Errorf("value %d, %.40q, is a number out of range: a value must lie "+
+			"within ±%.4g, the range of float64; write the values as the model sees them, "+
+			"scaled", k, f, math.MaxFloat64)
+	}
+	if err != nil {
+		hint := ""
+		if first {
+			hint = " (a header line, which only the first line may be, holds no numbers " +
+				"at all)"
+		}
+		return 0, fmt.Errorf("value %d, %.40q, is not a number; write plain decimals such "+
+			"as 0.4213 or 4.213e-1%s", k, f, hint)
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("value %d is %v; every value must be finite", k, v)
+	}
+	return v, nil
 }
 
 // noNumbers reports whether none of fields is a number: the mark of a header line. A
