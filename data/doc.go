@@ -8,10 +8,10 @@
 // names are given in Options.Columns, Poloniex's JSON array of candle objects, the
 // delimiters ',' ';' and tab, quoted fields, a UTF-8 byte-order mark, CRLF or lone CR
 // line ends, decimal commas, thousands separators, volume suffixes (K, M, B), and
-// timestamps in whole unix seconds, unix milliseconds or ISO 8601 dates. Rows come back sorted by time with exact
-// duplicates dropped; a Report says what was read, which periods are missing, which
-// spacings are irregular (not a whole number of periods: reported, kept, never inside a
-// window) and which rows were dropped and why. Prices must lie in [MinPrice, MaxPrice]
+// timestamps in whole unix seconds, unix milliseconds or ISO 8601 dates. Rows come back
+// sorted by time with exact duplicates dropped; a Report says what was read, which
+// periods are missing, which spacings are irregular (not a whole number of periods:
+// reported, kept, never inside a window) and which rows were dropped and why. Prices must lie in [MinPrice, MaxPrice]
 // so that NaN and Inf can never arise downstream; CheckCandle states the candle rules.
 // Every error is one line that starts with the source name, names the line or column,
 // and says how to fix it. No input makes the package panic.

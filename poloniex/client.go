@@ -76,10 +76,10 @@ type client struct {
 
 // get fetches one page from u, retrying rate limits (429), 5xx responses,
 // transient API codes and transport failures (reset, EOF, timeout) up to
-// maxRetries times. A refused connection and an unknown host are not
-// retried: nothing listens at that address, and waiting the half minute of
-// backoffs would not change that. The wait doubles from baseBackoff up to maxBackoff, or
-// is the server's Retry-After when it sends one.
+// maxRetries times. The wait doubles from baseBackoff up to maxBackoff, or
+// is the server's Retry-After when it sends one. A refused connection and an
+// unknown host are not retried: nothing listens at that address, and waiting
+// the half minute of backoffs would not change that.
 func (c *client) get(ctx context.Context, u, interval string) ([]candle, error) {
 	for attempt := 0; ; attempt++ {
 		cs, err := c.try(ctx, u, interval)

@@ -70,8 +70,9 @@ type Result struct {
 // a file of other candles, or of candles off cfg.Period's grid (see
 // GridRule), is refused before anything is fetched, since adding to it would
 // mix candle lengths. A file of one row on the grid is extended, and the
-// Result says so (OneRow): one row cannot show its length. Nothing tells pairs apart, so a file fetched for
-// one pair is extended with another's candles if asked to.
+// Result says so (OneRow): one row cannot show its length. Nothing tells
+// pairs apart, so a file fetched for one pair is extended with another's
+// candles if asked to.
 //
 // Existing rows of Out are kept; fetched candles with new dates are added,
 // and a fetched candle for a date already present replaces the row when its

@@ -268,7 +268,8 @@ func (l *Linear) Predict(x []float64) []float64 {
 
 // WriteResults writes the results table as markdown to path: the data, how the models
 // were trained, the table (models first, then baselines), one line saying which models
-// beat which baselines on test MSE, then notes, notes last among them.
+// beat which baselines on test MSE, then a note on each row and on the losses, and the
+// caller's notes last.
 func WriteResults(path string, ds *Dataset, results []Result, notes ...string) error {
 	return writeFileAtomic(path, func(w io.Writer) error {
 		return writeResults(w, ds, results, notes)
