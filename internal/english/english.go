@@ -11,11 +11,11 @@ func Count(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return strconv.Itoa(n) + " " + Plural(noun)
+	return strconv.Itoa(n) + " " + plural(noun)
 }
 
-// Plural is the noun's plural by the rule of Count.
-func Plural(noun string) string {
+// plural is the noun's plural by the rule of Count.
+func plural(noun string) string {
 	if len(noun) >= 5 && noun[len(noun)-5:] == "epoch" { // the one hard ch in use
 		return noun + "s"
 	}
