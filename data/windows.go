@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/seqnn/seqnn/internal/english"
 )
@@ -148,8 +147,7 @@ func runLengths(runs []int) string {
 	for i, r := range runs {
 		parts[i] = strconv.Itoa(r)
 	}
-	last := len(parts) - 1
-	return "runs of " + strings.Join(parts[:last], ", ") + " and " + parts[last] + " rows"
+	return "runs of " + english.And(parts) + " rows"
 }
 
 func makeWindows(s *Series, in, out int, starts []int) *Windows {

@@ -347,7 +347,7 @@ func removeStale(o *options, trains []string, stdout io.Writer) error {
 		again += " writes them again once training is done"
 	}
 	fmt.Fprintf(stdout, "removed %s from %s: they show the %s checkpoints this training "+
-		"replaces; %s\n", joinAnd(removed), o.out, strings.Join(trains, ", "), again)
+		"replaces; %s\n", english.And(removed), o.out, strings.Join(trains, ", "), again)
 	return nil
 }
 
@@ -365,14 +365,6 @@ func resultsModels(path string) ([]string, bool) {
 		}
 	}
 	return models, true
-}
-
-// joinAnd lists words as prose: "a", "a and b", "a, b and c".
-func joinAnd(words []string) string {
-	if len(words) < 2 {
-		return strings.Join(words, "")
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // resumeNote says where --resume will continue cfg's model from, and whether it has

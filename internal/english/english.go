@@ -1,7 +1,11 @@
-// Package english writes the counts in seqnn's messages: "1 row", "2 rows", "0 batches".
+// Package english writes the counts and lists in seqnn's messages: "1 row", "2 rows",
+// "0 batches", "a, b and c".
 package english
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Count is n and the noun, in the plural unless n is 1: an -es ending after s, x, z, ch
 // and sh ("2 batches"), -s otherwise ("0 rows") and after a hard ch ("2 epochs"). Nouns
@@ -25,4 +29,12 @@ func plural(noun string) string {
 		}
 	}
 	return noun + "s"
+}
+
+// And lists words as prose: "a", "a and b", "a, b and c"; no words are "".
+func And(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }

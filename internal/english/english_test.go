@@ -18,3 +18,17 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+func TestAnd(t *testing.T) {
+	for _, c := range []struct {
+		words []string
+		want  string
+	}{
+		{nil, ""}, {[]string{"a"}, "a"}, {[]string{"a", "b"}, "a and b"},
+		{[]string{"a", "b", "c"}, "a, b and c"},
+	} {
+		if got := And(c.words); got != c.want {
+			t.Errorf("And(%q) = %q, want %q", c.words, got, c.want)
+		}
+	}
+}
