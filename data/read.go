@@ -106,6 +106,10 @@ func Read(r io.Reader, source string, opt Options) (*Series, *Report, error) {
 	if opt.Fill != "" && opt.Fill != FillPrevious {
 		return nil, nil, fmt.Errorf("%s: fill %q is not known: use %q or leave it empty to keep gaps", source, opt.Fill, FillPrevious)
 	}
+	if r == nil {
+		return nil, nil, fmt.Errorf("%s: no reader (nil io.Reader): pass the open file, "+
+			"or use ReadFile with its path", source)
+	}
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: cannot read: %v", source, err)

@@ -23,8 +23,11 @@ type Series struct {
 	Period  int64 // seconds, the most common spacing between candles; 0 for fewer than two
 }
 
-// Closes returns the close prices, in time order, in a new slice.
+// Closes returns the close prices, in time order, in a new slice; nil for a nil *Series.
 func (s *Series) Closes() []float64 {
+	if s == nil {
+		return nil
+	}
 	c := make([]float64, len(s.Candles))
 	for i := range s.Candles {
 		c[i] = s.Candles[i].Close
@@ -81,8 +84,11 @@ type Report struct {
 	Filled     int            // flat candles added by Options.Fill "previous"
 }
 
-// Missing returns the number of missing periods over all gaps.
+// Missing returns the number of missing periods over all gaps; 0 for a nil *Report.
 func (r *Report) Missing() int {
+	if r == nil {
+		return 0
+	}
 	n := 0
 	for _, g := range r.Gaps {
 		n += g.Missing
@@ -91,8 +97,11 @@ func (r *Report) Missing() int {
 }
 
 // String gives a short human report on one line: rows, span, period, gaps, irregular
-// spacings, filled candles, duplicates and dropped rows.
+// spacings, filled candles, duplicates and dropped rows. A nil *Report gives "no report".
 func (r *Report) String() string {
+	if r == nil {
+		return "no report"
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s", r.Source, english.Count(r.Rows, "row"))
 	if r.Rows > 0 {

@@ -18,8 +18,13 @@ type Windows struct {
 	Start   []int     // (N) index in the series of each window's first input candle
 }
 
-// Len returns the number of windows N.
-func (w *Windows) Len() int { return len(w.Start) }
+// Len returns the number of windows N; 0 for a nil *Windows.
+func (w *Windows) Len() int {
+	if w == nil {
+		return 0
+	}
+	return len(w.Start)
+}
 
 // Split makes windows of in inputs followed by out targets, every stride candles (stride =
 // in+out gives the tutorial's non-overlapping windows), splits them in time order so that
@@ -34,10 +39,14 @@ func (w *Windows) Len() int { return len(w.Start) }
 // windows train, as the tutorial's int(0.8 * N) does, but at least one and at most N-1.
 // Validation starts with the first window that begins after the last training window ends.
 //
-// Split fails, with a message that starts with the series' Source, when the sizes are not
-// positive, trainFrac is not in (0, 1), the series is shorter than one window, or too short
-// to leave a validation window.
+// Split fails, with a message that starts with the series' Source, when s is nil, the sizes
+// are not positive, trainFrac is not in (0, 1), the series is shorter than one window, or
+// too short to leave a validation window.
 func Split(s *Series, in, out, stride int, trainFrac float64) (train, val *Windows, err error) {
+	if s == nil {
+		return nil, nil, fmt.Errorf("split: no series (nil *Series): read one with " +
+			"ReadFile, Read or Default first")
+	}
 	src := s.Source
 	if src == "" {
 		src = "series"

@@ -190,3 +190,22 @@ func TestSplitErrors(t *testing.T) {
 }
 
 func nan() float64 { var z float64; return z / z }
+
+// TestNilInputs: nil pointers and readers are errors or empty values, never panics, as
+// the package doc promises.
+func TestNilInputs(t *testing.T) {
+	if _, _, err := Split(nil, 4, 2, 6, 0.8); err == nil ||
+		!strings.Contains(err.Error(), "nil *Series") {
+		t.Errorf("Split(nil): %v, want an error naming the nil series", err)
+	}
+	if _, _, err := Read(nil, "x.csv", Options{}); err == nil ||
+		!strings.HasPrefix(err.Error(), "x.csv: no reader") {
+		t.Errorf("Read(nil): %v, want an error naming the source", err)
+	}
+	var s *Series
+	var w *Windows
+	var r *Report
+	if s.Closes() != nil || w.Len() != 0 || r.Missing() != 0 || r.String() != "no report" {
+		t.Errorf("nil receivers: %v %d %d %q", s.Closes(), w.Len(), r.Missing(), r.String())
+	}
+}
