@@ -10,4 +10,10 @@
 // "Predicting Cryptocurrency Price With Tensorflow and Keras" used: weight layouts and
 // names, gate orders, hard_sigmoid as the recurrent activation, initializers. Each layer's
 // doc comment states its equations and the options that select the PyTorch/cuDNN forms.
+//
+// Misuse of a built model panics with a message naming what was given and what is wanted:
+// a buffer of the wrong length, a batch outside [1, MaxB], a Backward with no Forward
+// before it or with another batch than the last Forward's. Building one returns an error:
+// a layer that does not fit its input shape, a nil layer, or one layer instance given at
+// two positions.
 package nn

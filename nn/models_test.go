@@ -78,8 +78,8 @@ func TestTutorialModelGradients(t *testing.T) {
 	}
 }
 
-// TestTutorialModelsNoAllocs runs a float32 training step's Forward and Backward on each
-// full-size model and requires no allocation.
+// TestTutorialModelsNoAllocs runs a float32 training step's Forward and Backward, and
+// Forward and BackwardParams, on each full-size model and requires no allocation.
 func TestTutorialModelsNoAllocs(t *testing.T) {
 	for _, name := range TutorialModels {
 		m, err := TutorialModel[float32](name, TutorialShape, 8, 1)
@@ -100,6 +100,12 @@ func TestTutorialModelsNoAllocs(t *testing.T) {
 			m.Backward(g, 8)
 		}); n != 0 {
 			t.Errorf("%s: %g allocations per Forward+Backward, want 0", name, n)
+		}
+		if n := testing.AllocsPerRun(3, func() {
+			m.Forward(x, 8)
+			m.BackwardParams(g, 8)
+		}); n != 0 {
+			t.Errorf("%s: %g allocations per Forward+BackwardParams, want 0", name, n)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 )
 
 // Sequential chains layers, each feeding the next, as Keras's Sequential model does.
@@ -15,6 +16,7 @@ type Sequential[T Float] struct {
 	Shapes []Shape  // Shapes[i] is layer i's per-sample input shape; the last is Out
 	MaxB   int
 
+	lastB  int         // the batch of the last completed Forward; 0 before any
 	params []*Param[T] // every layer's Params, gathered once for ZeroGrad
 	acts   [][]T       // acts[i] (MaxB, shape i): acts[0] is the input, acts[len] the output
 	dActs  [][]T       // gradients of acts, same shapes
@@ -23,9 +25,16 @@ type Sequential[T Float] struct {
 // NewSequential builds layers for samples of shape in and batches of up to maxB,
 // initialising weights from seed. Layer names are given per kind in order, as Keras does
 // in a fresh session: the first LSTM is "lstm", the second "lstm_1".
+//
+// Each position needs a layer of its own: a nil layer, or one instance at two positions
+// (whose weights Params would list twice and an optimizer would update twice), is an
+// error naming the positions.
 func NewSequential[T Float](in Shape, maxB int, seed uint64, layers ...Layer[T]) (*Sequential[T], error) {
 	if maxB < 1 {
 		return nil, fmt.Errorf("nn: batch size %d: must be at least 1", maxB)
+	}
+	if err := checkLayers(layers); err != nil {
+		return nil, err
 	}
 	m := &Sequential[T]{Layers: layers, In: in, MaxB: maxB}
 	rng := rand.New(rand.NewPCG(seed, 0x5e9))
@@ -56,6 +65,31 @@ func NewSequential[T Float](in Shape, maxB int, seed uint64, layers ...Layer[T])
 	return m, nil
 }
 
+// checkLayers reports a nil layer, or one instance given at two positions.
+func checkLayers[T Float](layers []Layer[T]) error {
+	first := map[Layer[T]]int{}
+	for i, l := range layers {
+		if l == nil {
+			return fmt.Errorf("nn: layer %d is nil", i)
+		}
+		v := reflect.ValueOf(l)
+		if v.Kind() == reflect.Pointer && v.IsNil() {
+			return fmt.Errorf("nn: layer %d is a nil %T", i, l)
+		}
+		// A layer held by value has no identity to share, and one of a type that is not
+		// comparable (a struct with a slice) cannot be a map key.
+		if !v.Type().Comparable() {
+			continue
+		}
+		if j, ok := first[l]; ok {
+			return fmt.Errorf("nn: layers %d and %d are the same %T (%s): "+
+				"give each position its own instance", j, i, l, l.Kind())
+		}
+		first[l] = i
+	}
+	return nil
+}
+
 // Forward runs the model on x (B, In...) and returns y (B, Out...). The result aliases an
 // internal buffer, valid until the next Forward.
 func (m *Sequential[T]) Forward(x []T, B int) []T {
@@ -64,28 +98,50 @@ func (m *Sequential[T]) Forward(x []T, B int) []T {
 		panic(fmt.Sprintf("nn: Forward input has %d values, want B*%v = %d",
 			len(x), m.In, B*m.In.Size()))
 	}
+
+	// A Forward that panics part way leaves no batch for Backward to differentiate.
+	m.lastB = 0
 	copy(m.acts[0], x)
 	for i, l := range m.Layers {
 		l.Forward(m.batch(m.acts[i+1], B), m.batch(m.acts[i], B), B)
 	}
+	m.lastB = B
 	return m.batch(m.acts[len(m.Layers)], B)
 }
 
 // Backward takes dy = ∂L/∂y (B, Out...) for the last Forward, adds every parameter's
 // gradient into its DW, and returns ∂L/∂x (B, In...), valid until the next Backward.
+// It panics if no Forward has completed, if B is not that Forward's batch, or if dy does
+// not hold B*Out values.
 func (m *Sequential[T]) Backward(dy []T, B int) []T {
-	m.backward(dy, B, true)
+	m.backward("Backward", dy, B, true)
 	return m.batch(m.dActs[0], B)
 }
 
 // BackwardParams is Backward without ∂L/∂x, which training never reads: the first layer
 // skips that product (a third of the first convolution's backward in the tutorial CNN).
+// It panics as Backward does.
 func (m *Sequential[T]) BackwardParams(dy []T, B int) {
-	m.backward(dy, B, false)
+	m.backward("BackwardParams", dy, B, false)
 }
 
-func (m *Sequential[T]) backward(dy []T, B int, inputGrad bool) {
+// backward checks its arguments against the last Forward, the caller's name in op, and
+// runs the layers' Backward from the last to the first.
+func (m *Sequential[T]) backward(op string, dy []T, B int, inputGrad bool) {
 	m.checkBatch(B)
+	if m.lastB == 0 {
+		panic(fmt.Sprintf("nn: %s with no completed Forward: it differentiates the "+
+			"last Forward's batch", op))
+	}
+	if B != m.lastB {
+		panic(fmt.Sprintf("nn: %s batch %d, want the last Forward's batch %d",
+			op, B, m.lastB))
+	}
+	if len(dy) != B*m.Out.Size() {
+		panic(fmt.Sprintf("nn: %s dy has %d values, want B*%v = %d",
+			op, len(dy), m.Out, B*m.Out.Size()))
+	}
+
 	n := len(m.Layers)
 	copy(m.dActs[n], dy)
 	for i := n - 1; i >= 0; i-- {
