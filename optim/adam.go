@@ -32,10 +32,39 @@ func (f Form) String() string {
 	return fmt.Sprintf("Form(%d)", int(f))
 }
 
-// AdamConfig holds Adam's hyperparameters.
+// AdamConfig holds Adam's hyperparameters. Its zero value is not a usable configuration
+// (the learning rate is 0): start from DefaultAdam.
 type AdamConfig struct {
 	LR, Beta1, Beta2, Epsilon float64
 	Form                      Form
+}
+
+// Validate reports the first hyperparameter outside the range Adam is defined on: β₁ and
+// β₂ in [0, 1) and epsilon not negative, as torch.optim.Adam checks; the learning rate
+// positive (torch also takes 0, a step that changes nothing); each finite; and Form
+// Keras or PyTorch. Epsilon 0 is allowed, as in both frameworks, though an entry whose
+// gradients are all zero then becomes 0/0 = NaN. NewAdam panics on what Validate reports;
+// a caller that takes the hyperparameters from a user calls Validate first for an error.
+func (c AdamConfig) Validate() error {
+	switch {
+	case !(c.LR > 0) || math.IsInf(c.LR, 1):
+		hint := ""
+		if c == (AdamConfig{}) {
+			hint = " (a zero AdamConfig; DefaultAdam gives Keras's)"
+		}
+		return fmt.Errorf("optim: Adam learning rate %g: must be positive and finite%s",
+			c.LR, hint)
+	case !(c.Beta1 >= 0 && c.Beta1 < 1):
+		return fmt.Errorf("optim: Adam β₁ (Beta1) %g: must be in [0, 1)", c.Beta1)
+	case !(c.Beta2 >= 0 && c.Beta2 < 1):
+		return fmt.Errorf("optim: Adam β₂ (Beta2) %g: must be in [0, 1)", c.Beta2)
+	case !(c.Epsilon >= 0) || math.IsInf(c.Epsilon, 1):
+		return fmt.Errorf("optim: Adam epsilon %g: must be finite and not negative",
+			c.Epsilon)
+	case c.Form != Keras && c.Form != PyTorch:
+		return fmt.Errorf("optim: Adam %v: want Keras or PyTorch", c.Form)
+	}
+	return nil
 }
 
 // DefaultAdam returns Keras 2.1.1's defaults: lr 0.001, β₁ 0.9, β₂ 0.999, epsilon 1e-8
@@ -66,8 +95,12 @@ type Adam[T Float] struct {
 	M, V   [][]T // first and second moments, shaped like the parameters
 }
 
-// NewAdam returns an optimizer for tensors shaped like params, with zero moments.
+// NewAdam returns an optimizer for tensors shaped like params, with zero moments. It
+// panics with the error cfg.Validate reports, if any.
 func NewAdam[T Float](cfg AdamConfig, params [][]T) *Adam[T] {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
 	a := &Adam[T]{Config: cfg, M: make([][]T, len(params)), V: make([][]T, len(params))}
 	for i, p := range params {
 		a.M[i] = make([]T, len(p))

@@ -1,7 +1,9 @@
 package optim
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -128,4 +130,58 @@ func TestDefaultAdam(t *testing.T) {
 
 func approxEq(a, b float64) bool {
 	return math.Abs(a-b) <= 1e-14*math.Max(1, math.Abs(b))
+}
+
+// TestAdamConfigValidate checks that NewAdam refuses hyperparameters outside Adam's
+// domain, which it used to accept and turn into steps that diverge, stand still or
+// ascend, and that Validate reports the same as an error.
+func TestAdamConfigValidate(t *testing.T) {
+	def := DefaultAdam()
+	with := func(f func(*AdamConfig)) AdamConfig {
+		c := def
+		f(&c)
+		return c
+	}
+	for _, c := range []struct {
+		cfg  AdamConfig
+		want string // "" for a valid configuration
+	}{
+		{def, ""},
+		{with(func(c *AdamConfig) { c.Form = PyTorch }), ""},
+		{with(func(c *AdamConfig) { c.Beta1, c.Beta2, c.Epsilon = 0, 0, 0 }), ""},
+		{AdamConfig{}, "learning rate 0: must be positive and finite (a zero AdamConfig"},
+		{with(func(c *AdamConfig) { c.LR = 0 }), "learning rate 0: must be positive"},
+		{with(func(c *AdamConfig) { c.LR = -0.001 }), "learning rate -0.001: must be positive"},
+		{with(func(c *AdamConfig) { c.LR = math.NaN() }), "learning rate NaN"},
+		{with(func(c *AdamConfig) { c.LR = math.Inf(1) }), "learning rate +Inf"},
+		{with(func(c *AdamConfig) { c.Beta1 = 1 }), "β₁ (Beta1) 1: must be in [0, 1)"},
+		{with(func(c *AdamConfig) { c.Beta1 = -0.1 }), "β₁ (Beta1) -0.1: must be in [0, 1)"},
+		{with(func(c *AdamConfig) { c.Beta2 = 1.5 }), "β₂ (Beta2) 1.5: must be in [0, 1)"},
+		{with(func(c *AdamConfig) { c.Beta2 = math.NaN() }), "β₂ (Beta2) NaN"},
+		{with(func(c *AdamConfig) { c.Epsilon = -1e-8 }), "epsilon -1e-08: must be finite"},
+		{with(func(c *AdamConfig) { c.Epsilon = math.Inf(1) }), "epsilon +Inf"},
+		{with(func(c *AdamConfig) { c.Form = 7 }), "Form(7): want Keras or PyTorch"},
+	} {
+		err := c.cfg.Validate()
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%+v: Validate: %v", c.cfg, err)
+			}
+			NewAdam(c.cfg, [][]float32{{1}})
+			continue
+		}
+		want := "optim: Adam " + c.want
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%+v: Validate error %v, want one holding %q", c.cfg, err, want)
+		}
+		func() {
+			defer func() {
+				r := recover()
+				if r == nil || !strings.Contains(fmt.Sprint(r), want) {
+					t.Errorf("%+v: NewAdam panic %v, want one holding %q", c.cfg, r, want)
+				}
+			}()
+			NewAdam(c.cfg, [][]float32{{1}})
+		}()
+	}
 }
