@@ -65,7 +65,16 @@ func CheckpointName(m CheckpointMeta) string {
 // SaveCheckpoint writes the model's parameters to path as safetensors in the model's
 // dtype (F32 or F64), each under its Keras name ("lstm/kernel") in its Keras layout,
 // with meta in the header; meta.DType is set from T.
+//
+// It fails, writing nothing, when path is empty or m is nil.
 func SaveCheckpoint[T nn.Float](path string, m *nn.Sequential[T], meta CheckpointMeta) error {
+	if path == "" {
+		return fmt.Errorf("save checkpoint: the path is empty: give the file to write, " +
+			"as CheckpointName names it")
+	}
+	if m == nil {
+		return fmt.Errorf("save checkpoint %s: no model (nil *nn.Sequential)", path)
+	}
 	return saveCheckpoint(path, m, nil, meta)
 }
 
@@ -172,24 +181,25 @@ func (f tensorFile) verify(meta map[string]string) error {
 }
 
 // ReadCheckpoint reads a checkpoint's metadata and tensors, checking them against the
-// digest it records.
-func ReadCheckpoint(path string) (CheckpointMeta, tensorFile, error) {
+// digest it records. The *WeightsFile holds every tensor, the weights and Adam's moments
+// under "optimizer/", and the raw metadata; LoadWeights loads it into a model.
+func ReadCheckpoint(path string) (CheckpointMeta, *WeightsFile, error) {
 	buf, err := os.ReadFile(path)
 	if err != nil {
-		return CheckpointMeta{}, tensorFile{}, fmt.Errorf("read checkpoint: %w", err)
+		return CheckpointMeta{}, nil, fmt.Errorf("read checkpoint: %w", err)
 	}
 	h, f, err := openTensorFile(path, buf, checkpointFormat, checkpointVersion)
 	var d *damagedFile
 	if errors.As(err, &d) {
-		return CheckpointMeta{}, tensorFile{}, err
+		return CheckpointMeta{}, nil, err
 	}
 	if err != nil {
-		return CheckpointMeta{}, tensorFile{}, fmt.Errorf("%w (the file is damaged or not "+
+		return CheckpointMeta{}, nil, fmt.Errorf("%w (the file is damaged or not "+
 			"a checkpoint; delete it: train --resume continues from the checkpoint before it)",
 			err)
 	}
 	if err := f.verify(h); err != nil {
-		return CheckpointMeta{}, tensorFile{}, err
+		return CheckpointMeta{}, nil, err
 	}
 	p := metaParser{path: path, meta: h}
 	meta := CheckpointMeta{Model: h["model"], Batches: h["batches"], Dataset: h["dataset"],
@@ -215,18 +225,20 @@ func ReadCheckpoint(path string) (CheckpointMeta, tensorFile, error) {
 	optional("step", func(k string) { meta.Step = p.int(k) })
 	optional("loss_sum", func(k string) { meta.LossSum = p.float(k) })
 	meta.Device = h["device"]
-	return meta, f, p.err
+	if p.err != nil {
+		return CheckpointMeta{}, nil, p.err
+	}
+	return meta, &WeightsFile{Path: path, Meta: h, file: f}, nil
 }
 
 // LoadCheckpoint reads path into m, converting the file's dtype to T. m's parameters
 // must match the checkpoint's weights one to one in name and shape (see LoadWeights);
 // optimizer tensors are skipped. It returns the checkpoint's metadata.
 func LoadCheckpoint[T nn.Float](path string, m *nn.Sequential[T]) (CheckpointMeta, error) {
-	meta, f, err := ReadCheckpoint(path)
+	meta, w, err := ReadCheckpoint(path)
 	if err != nil {
 		return meta, err
 	}
-	w := &WeightsFile{Path: path, file: f}
 	return meta, LoadWeights(w, m, meta.Model)
 }
 

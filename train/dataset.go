@@ -70,8 +70,12 @@ type Dataset struct {
 
 // Prepare cuts s into windows with data.Split, fits the min-max scaler and scales the
 // windows. It fails, with a message naming s.Source, when the series gives no training
-// or no validation window.
+// or no validation window, and when s is nil.
 func Prepare(s *data.Series, opt PrepareOptions) (*Dataset, error) {
+	if s == nil {
+		return nil, fmt.Errorf("prepare: no series (nil *data.Series): read the candles " +
+			"with data.ReadFile, data.Read or data.Default first")
+	}
 	if opt.In == 0 {
 		opt.In = TutorialIn
 	}
@@ -136,6 +140,9 @@ func scaleWindows(w *data.Windows, sc data.MinMax) *data.Windows {
 // Save writes the dataset to path as one safetensors file: the windows and the series
 // as tensors, the settings and the scaler as metadata. It sets ds.Digest.
 func (ds *Dataset) Save(path string) error {
+	if err := ds.check("save dataset " + path); err != nil {
+		return err
+	}
 	buf, err := ds.encode()
 	if err != nil {
 		return fmt.Errorf("save dataset %s: %w", path, err)
@@ -153,6 +160,9 @@ func (ds *Dataset) Save(path string) error {
 // SetDigest sets ds.Digest to what Save would, without writing: a run that resumes
 // compares it with the saved dataset's before replacing that file.
 func (ds *Dataset) SetDigest() error {
+	if err := ds.check("dataset digest"); err != nil {
+		return err
+	}
 	buf, err := ds.encode()
 	if err != nil {
 		return err
@@ -261,8 +271,12 @@ func LoadDataset(path string) (*Dataset, error) {
 	return ds, nil
 }
 
-// ValTimes returns the candle time of every validation target, (N, Out).
+// ValTimes returns the candle time of every validation target, (N, Out). It returns nil
+// for a dataset without a series that covers them (nil, or made by WindowsDataset).
 func (ds *Dataset) ValTimes() []int64 {
+	if ds.checkSeries("") != nil {
+		return nil
+	}
 	t := make([]int64, 0, ds.Val.Len()*ds.Out)
 	for _, s := range ds.Val.Start {
 		t = append(t, ds.Times[s+ds.In:s+ds.In+ds.Out]...)
@@ -346,4 +360,54 @@ func intsTo64(v []int) []int64 {
 func digest(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// check returns an error starting with what when ds cannot be trained on or scored: nil,
+// without training or validation windows, or with windows whose sizes disagree with
+// ds.In and ds.Out. Prepare, LoadDataset and WindowsDataset make datasets that pass.
+func (ds *Dataset) check(what string) error {
+	const fix = "make the dataset with Prepare, LoadDataset or WindowsDataset"
+	if ds == nil {
+		return fmt.Errorf("%s: no dataset (nil *Dataset): %s", what, fix)
+	}
+	if ds.In < 1 || ds.Out < 1 {
+		return fmt.Errorf("%s: the dataset's windows are of %d in, %d out; both must be "+
+			"at least 1: %s", what, ds.In, ds.Out, fix)
+	}
+	for _, p := range []struct {
+		name string
+		w    *data.Windows
+	}{{"training", ds.Train}, {"validation", ds.Val}} {
+		N := p.w.Len()
+		if N == 0 {
+			return fmt.Errorf("%s: the dataset has no %s windows: %s", what, p.name, fix)
+		}
+		if p.w.In != ds.In || p.w.Out != ds.Out || len(p.w.X) != N*ds.In ||
+			len(p.w.Y) != N*ds.Out {
+			return fmt.Errorf("%s: the dataset's %s windows hold %s and %s for %s of "+
+				"%d in, %d out (want %d and %d): %s", what, p.name,
+				english.Count(len(p.w.X), "input"), english.Count(len(p.w.Y), "target"),
+				english.Count(N, "window"), ds.In, ds.Out, N*ds.In, N*ds.Out, fix)
+		}
+	}
+	return nil
+}
+
+// checkSeries is check, and that ds.Times and ds.Closes cover every window's candles, as
+// they do in a dataset from Prepare or LoadDataset; results and plots need them.
+func (ds *Dataset) checkSeries(what string) error {
+	if err := ds.check(what); err != nil {
+		return err
+	}
+	L := len(ds.Times)
+	for _, w := range []*data.Windows{ds.Train, ds.Val} {
+		for _, s := range w.Start {
+			if len(ds.Closes) != L || s < 0 || s+ds.In+ds.Out > L {
+				return fmt.Errorf("%s: the dataset's series of %s does not hold the "+
+					"windows' candles (a windows-file dataset has none): give a dataset "+
+					"from Prepare or LoadDataset", what, english.Count(L, "candle"))
+			}
+		}
+	}
+	return nil
 }

@@ -40,8 +40,20 @@ type Result struct {
 	TrainedBatches string
 }
 
-// Score fills r.ValLoss and r.TestMSE from r.Pred against ds's validation targets.
-func Score(ds *Dataset, r *Result) {
+// Score fills r.ValLoss and r.TestMSE from r.Pred against ds's validation targets. It
+// fails when ds or r is nil, or r.Pred does not hold one prediction per target.
+func Score(ds *Dataset, r *Result) error {
+	if err := ds.check("score"); err != nil {
+		return err
+	}
+	if r == nil {
+		return fmt.Errorf("score: no result (nil *Result)")
+	}
+	if len(r.Pred) != len(ds.Val.Y) {
+		return fmt.Errorf("score %s: %s for %s; want one per target",
+			r.Name, english.Count(len(r.Pred), "prediction"),
+			english.Count(len(ds.Val.Y), "validation target"))
+	}
 	var scaled, usd float64
 	for i, p := range r.Pred {
 		y := ds.Val.Y[i]
@@ -51,11 +63,21 @@ func Score(ds *Dataset, r *Result) {
 	}
 	n := float64(len(ds.Val.Y))
 	r.ValLoss, r.TestMSE = scaled/n, usd/n
+	return nil
 }
 
 // EvaluateModel loads the model's best checkpoint in <outDir>/checkpoints (lowest
 // val_loss, see BestCheckpoint) and scores its predictions of ds's validation windows.
+//
+// outDir is required ("." for the current directory), as Config.OutDir is.
 func EvaluateModel(ds *Dataset, outDir, model string, maxB int) (Result, error) {
+	if outDir == "" {
+		return Result{}, fmt.Errorf("%s: evaluate: the output directory is empty: give "+
+			"the directory training wrote to (\".\" for the current directory)", model)
+	}
+	if err := ds.check(model); err != nil {
+		return Result{}, err
+	}
 	path, meta, err := BestCheckpoint(filepath.Join(outDir, "checkpoints"), model, ds.Digest)
 	if err != nil {
 		return Result{}, err
@@ -75,7 +97,9 @@ func EvaluateModel(ds *Dataset, outDir, model string, maxB int) (Result, error) 
 		return Result{}, err
 	}
 	r.Trained, r.TrainedBatches = last.Epoch, last.Batches
-	Score(ds, &r)
+	if err := Score(ds, &r); err != nil {
+		return Result{}, err
+	}
 	return r, nil
 }
 
@@ -89,7 +113,10 @@ func evaluate[T nn.Float](ds *Dataset, path string, meta CheckpointMeta, maxB in
 	if _, err := LoadCheckpoint(path, m); err != nil {
 		return Result{}, err
 	}
-	pred := Predict(m, ds.Val.X, maxB)
+	pred, err := Predict(m, ds.Val.X, maxB)
+	if err != nil {
+		return Result{}, err
+	}
 	r := Result{Name: meta.Model, Checkpoint: path, Epoch: meta.Epoch,
 		Batches: meta.Batches, Pred: make([]float64, len(pred)), Meta: meta}
 	for i, p := range pred {
@@ -101,8 +128,12 @@ func evaluate[T nn.Float](ds *Dataset, path string, meta CheckpointMeta, maxB in
 
 // Describe lists a model's layers by Keras name and the activations they apply, for the
 // results table. A layer's activations are read from its exported kernels.Activation
-// fields (Activation, Act, RecurrentActivation); linear ones are left out.
+// fields (Activation, Act, RecurrentActivation); linear ones are left out. A nil model
+// is described as "0:" with no activations, "-".
 func Describe[T nn.Float](m *nn.Sequential[T]) (layers, activations string) {
+	if m == nil {
+		return "0:", "-"
+	}
 	return describe(m, false)
 }
 
@@ -161,6 +192,9 @@ func describe[T nn.Float](m *nn.Sequential[T], dropoutOff bool) (layers, activat
 //   - linear: least squares from the In inputs and an intercept to the Out targets,
 //     fitted on the training windows in scaled space (see FitLinear).
 func Baselines(ds *Dataset) ([]Result, error) {
+	if err := ds.check("baselines"); err != nil {
+		return nil, err
+	}
 	In, Out := ds.In, ds.Out
 	N := ds.Val.Len()
 	lag := Result{Name: "lag baseline", Baseline: true, Pred: make([]float64, N*Out),
@@ -179,13 +213,18 @@ func Baselines(ds *Dataset) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	linear := Result{Name: "linear regression", Baseline: true,
-		Pred: lin.Predict(ds.Val.X), Note: lin.Note}
+	pred, err := lin.Predict(ds.Val.X)
+	if err != nil {
+		return nil, err
+	}
+	linear := Result{Name: "linear regression", Baseline: true, Pred: pred, Note: lin.Note}
 
 	res := []Result{lag, last, linear}
 	for i := range res {
 		res[i].Layers, res[i].Activation = "-", "-"
-		Score(ds, &res[i])
+		if err := Score(ds, &res[i]); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }
@@ -212,8 +251,12 @@ const LinearRcond = 1e-10
 // than the In+1 unknowns (the tutorial's stride leaves about 120 training windows for 257
 // unknowns) it is the interpolating solution of smallest norm, intercept included.
 func FitLinear(x, y []float64, In, Out int) (*Linear, error) {
+	if In < 1 || Out < 1 {
+		return nil, fmt.Errorf("linear baseline: windows of %d in, %d out: both must be "+
+			"at least 1", In, Out)
+	}
 	N := len(x) / In
-	if N < 1 || len(y) != N*Out {
+	if N < 1 || len(x) != N*In || len(y) != N*Out {
 		return nil, fmt.Errorf("linear baseline: %d inputs and %d targets for windows "+
 			"of %d in, %d out", len(x), len(y), In, Out)
 	}
@@ -250,8 +293,16 @@ func FitLinear(x, y []float64, In, Out int) (*Linear, error) {
 	return l, nil
 }
 
-// Predict returns [x, 1] W for the windows x (N, In), (N, Out).
-func (l *Linear) Predict(x []float64) []float64 {
+// Predict returns [x, 1] W for the windows x (N, In), (N, Out). It fails when l is nil or
+// not fitted, or x is not a whole number of windows of In values.
+func (l *Linear) Predict(x []float64) ([]float64, error) {
+	if l == nil || l.W == nil || l.In < 1 || l.Out < 1 {
+		return nil, fmt.Errorf("linear baseline: no fitted map: make one with FitLinear")
+	}
+	if len(x)%l.In != 0 {
+		return nil, fmt.Errorf("linear baseline: %s is not a whole number of windows of "+
+			"%d inputs", english.Count(len(x), "value"), l.In)
+	}
 	N := len(x) / l.In
 	pred := make([]float64, N*l.Out)
 	for n := range N {
@@ -263,14 +314,19 @@ func (l *Linear) Predict(x []float64) []float64 {
 			pred[n*l.Out+j] = s
 		}
 	}
-	return pred
+	return pred, nil
 }
 
 // WriteResults writes the results table as markdown to path: the data, how the models
 // were trained, the table (models first, then baselines), one line saying which models
 // beat which baselines on test MSE, then a note on each row and on the losses, and the
 // caller's notes last.
+//
+// ds must hold the candle series (Prepare or LoadDataset; not WindowsDataset).
 func WriteResults(path string, ds *Dataset, results []Result, notes ...string) error {
+	if err := ds.checkSeries("results " + path); err != nil {
+		return err
+	}
 	return writeFileAtomic(path, func(w io.Writer) error {
 		return writeResults(w, ds, results, notes)
 	})

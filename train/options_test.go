@@ -112,7 +112,7 @@ func TestCheckpointDType(t *testing.T) {
 	}
 	for _, name := range []string{"lstm/kernel", "optimizer/m/lstm/kernel",
 		"optimizer/v/dense/bias"} {
-		if tv, ok := f.st.Tensor(name); !ok || tv.DType() != safetensors.F64 {
+		if tv, ok := f.file.st.Tensor(name); !ok || tv.DType() != safetensors.F64 {
 			t.Errorf("tensor %s: present %v, want F64", name, ok)
 		}
 	}
@@ -127,10 +127,11 @@ func TestCheckpointDType(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := Loss(m64, ds.Val.X, ds.Val.Y, 8); got != h.ValLoss[0] {
+	if got, err := Loss(m64, ds.Val.X, ds.Val.Y, 8); err != nil || got != h.ValLoss[0] {
 		t.Errorf("val_loss of the loaded float64 model %v, want %v", got, h.ValLoss[0])
 	}
-	if got := Loss(m32, ds.Val.X, ds.Val.Y, 8); math.Abs(got-h.ValLoss[0]) > 1e-5*h.ValLoss[0] {
+	if got, err := Loss(m32, ds.Val.X, ds.Val.Y, 8); err != nil ||
+		math.Abs(got-h.ValLoss[0]) > 1e-5*h.ValLoss[0] {
 		t.Errorf("val_loss of the float32 conversion %v, want about %v", got, h.ValLoss[0])
 	}
 	r, err := EvaluateModel(ds, dir, "lstm", 8)

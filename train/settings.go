@@ -25,6 +25,9 @@ type SettingsError struct {
 }
 
 func (e *SettingsError) Error() string {
+	if e == nil {
+		return "<nil *SettingsError>"
+	}
 	got := make([]string, len(e.Diffs))
 	want := make([]string, len(e.Diffs))
 	for i, d := range e.Diffs {
@@ -72,6 +75,12 @@ func settingsMeta(cfg Config) CheckpointMeta {
 // epoch to continue, and returns the error Fit would. Callers check every model with it
 // before training any, so that no model trains when another cannot resume.
 func CheckResume(ds *Dataset, cfg Config) (string, CheckpointMeta, error) {
+	if err := cfg.checkOutDir(); err != nil {
+		return "", CheckpointMeta{}, err
+	}
+	if err := ds.check(cfg.Model); err != nil {
+		return "", CheckpointMeta{}, err
+	}
 	if cfg.Batch < 1 {
 		return "", CheckpointMeta{}, fmt.Errorf("%s: batch %d: must be at least 1",
 			cfg.Model, cfg.Batch)

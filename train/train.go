@@ -49,6 +49,9 @@ func NewModel(name string, ds *Dataset, maxB int, seed uint64) (
 // newModel is BuildModel for ds's windows, checking the model predicts ds.Out steps.
 func newModel[T nn.Float](name, convention string, ds *Dataset, maxB int, seed uint64) (
 	*nn.Sequential[T], error) {
+	if err := ds.check(name + " model"); err != nil {
+		return nil, err
+	}
 	m, err := BuildModel[T](name, convention, ds.In, maxB, seed)
 	if err != nil {
 		return nil, err
@@ -67,7 +70,8 @@ type Config struct {
 	Epochs int    // the epoch to train to, counted from 1; a resumed run continues to it
 	Batch  int    // samples per batch; the last batch of an epoch may be smaller
 	Seed   uint64 // draws the weights, the dropout masks and the shuffling
-	OutDir string // gets <model>-log.csv and checkpoints/<model>-EE-V.VVVVV.safetensors
+	OutDir string // required ("." for the current directory): gets <model>-log.csv and
+	//               checkpoints/<model>-EE-V.VVVVV.safetensors
 
 	DType      string     // "float32" ("" too) or "float64": the type every value trains in
 	Convention string     // Keras ("" too) or PyTorch: the recurrent layers, see BuildModel
@@ -189,8 +193,23 @@ func EpochOrder(order []int, seed uint64, epoch int, shuffle bool) {
 // Fit finishes the batch in progress, saves an "-interrupted" checkpoint and returns an
 // error wrapping ErrInterrupted. In both cases the returned History holds the completed
 // epochs, and may be nil when ctx was cancelled before training began.
+//
+// A nil ctx is an error, as in net/http, not context.Background: training that no
+// Ctrl-C can stop should be asked for by passing context.Background(). So are a nil or
+// inconsistent ds and an empty cfg.OutDir (give "." for the current directory), before
+// anything is written.
 func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
 	*History, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("%s: nil context: pass context.Background(), or a context "+
+			"that is cancelled to interrupt training", cfg.Model)
+	}
+	if err := cfg.checkOutDir(); err != nil {
+		return nil, err
+	}
+	if err := ds.check(cfg.Model); err != nil {
+		return nil, err
+	}
 	if cfg.Epochs < 1 || cfg.Batch < 1 {
 		return nil, fmt.Errorf("%s: %d epochs of batch %d: both must be at least 1",
 			cfg.Model, cfg.Epochs, cfg.Batch)
@@ -213,6 +232,16 @@ func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
 		return fit[float64](ctx, ds, cfg, report)
 	}
 	return fit[float32](ctx, ds, cfg, report)
+}
+
+// checkOutDir refuses an empty OutDir, which would scatter the log and the checkpoints
+// into whatever directory the process runs in.
+func (cfg Config) checkOutDir() error {
+	if cfg.OutDir == "" {
+		return fmt.Errorf("%s: Config.OutDir is empty: set it to the directory for the log "+
+			"and the checkpoints (\".\" for the current directory)", cfg.Model)
+	}
+	return nil
 }
 
 // trainer is one model's training run in Fit.
@@ -436,14 +465,14 @@ func (tr *trainer[T]) resume(path string, meta CheckpointMeta) (*History, float6
 	if d := settingDiffs(meta, want); len(d) > 0 {
 		return nil, 0, &SettingsError{Path: path, Diffs: d}
 	}
-	_, f, err := ReadCheckpoint(path)
+	_, w, err := ReadCheckpoint(path)
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := LoadWeights(&WeightsFile{Path: path, file: f}, tr.m, meta.Model); err != nil {
+	if err := LoadWeights(w, tr.m, meta.Model); err != nil {
 		return nil, 0, err
 	}
-	if err := loadOptimizer(f, meta, tr.m, tr.opt); err != nil {
+	if err := loadOptimizer(w.file, meta, tr.m, tr.opt); err != nil {
 		return nil, 0, err
 	}
 
@@ -544,19 +573,50 @@ func (tr *trainer[T]) checkFinite(when string) error {
 }
 
 // Loss returns the MSE of m's predictions for the windows x (N, In) against y (N, Out),
-// in batches of up to maxB, with training behaviour (dropout) off, summed in float64.
-func Loss[T nn.Float](m *nn.Sequential[T], x, y []float64, maxB int) float64 {
+// in batches of up to maxB, with training behaviour (dropout) off, summed in float64. It
+// fails as Predict does, and when y does not hold Out targets for each of the N windows.
+func Loss[T nn.Float](m *nn.Sequential[T], x, y []float64, maxB int) (float64, error) {
+	if err := checkWindows(m, x, maxB); err != nil {
+		return 0, err
+	}
+	if N, Out := len(x)/m.In.Size(), m.Out.Size(); len(y) != N*Out {
+		return 0, fmt.Errorf("loss: %s for %s of %d outputs; want %d",
+			english.Count(len(y), "target"), english.Count(N, "window"), Out, N*Out)
+	}
 	sess, _ := nn.CPU[T]{}.Open(m) // the CPU returns no errors
-	loss, _ := sessionLoss(sess, m, x, y, maxB)
-	return loss
+	return sessionLoss(sess, m, x, y, maxB)
 }
 
 // Predict runs m on the windows x (N, In) in batches of up to maxB, with training
-// behaviour off, and returns its predictions (N, Out).
-func Predict[T nn.Float](m *nn.Sequential[T], x []float64, maxB int) []T {
+// behaviour off, and returns its predictions (N, Out). It fails when m is nil, maxB is
+// below 1, or x is not a whole number of windows of In values (a ragged tail is never
+// dropped in silence).
+func Predict[T nn.Float](m *nn.Sequential[T], x []float64, maxB int) ([]T, error) {
+	if err := checkWindows(m, x, maxB); err != nil {
+		return nil, err
+	}
 	sess, _ := nn.CPU[T]{}.Open(m)
-	pred, _ := sessionPredict(sess, m, x, maxB)
-	return pred
+	return sessionPredict(sess, m, x, maxB)
+}
+
+// checkWindows is Predict's check of its arguments.
+func checkWindows[T nn.Float](m *nn.Sequential[T], x []float64, maxB int) error {
+	if m == nil {
+		return fmt.Errorf("predict: no model (nil *nn.Sequential): build one with " +
+			"BuildModel or NewModel")
+	}
+	if maxB < 1 || m.MaxB < 1 {
+		return fmt.Errorf("predict: batch %d for a model built for batches of %d: both "+
+			"must be at least 1", maxB, m.MaxB)
+	}
+	In := m.In.Size()
+	if In < 1 || len(x)%In != 0 {
+		return fmt.Errorf("predict: %s is not a whole number of windows of %d inputs "+
+			"(%s and %s left over): give %d values per window",
+			english.Count(len(x), "value"), In, english.Count(len(x)/max(In, 1), "window"),
+			english.Count(len(x)%max(In, 1), "value"), In)
+	}
+	return nil
 }
 
 // sessionLoss is Loss on a device: the MSE of the predictions of the model m placed in

@@ -239,22 +239,23 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		var want []string
 		for _, k := range kerasNames[model] {
 			want = append(want, k.name)
-			tv, ok := f.st.Tensor(k.name)
+			tv, ok := f.file.st.Tensor(k.name)
 			if !ok || !slices.Equal(tv.Shape(), k.shape) || tv.DType().String() != "F32" {
 				t.Errorf("%s: tensor %s: %v %v, want F32 %v", model, k.name, tv.DType(),
 					tv.Shape(), k.shape)
 			}
 		}
 		slices.Sort(want)
-		if !slices.Equal(f.names(), want) {
-			t.Errorf("%s: tensors %v, want Keras's %v", model, f.names(), want)
+		if !slices.Equal(f.Names(), want) {
+			t.Errorf("%s: tensors %v, want Keras's %v", model, f.Names(), want)
 		}
 
 		if _, err := LoadCheckpoint(path, b); err != nil {
 			t.Fatal(err)
 		}
-		pa, pb := Predict(a, ds.Val.X, 8), Predict(b, ds.Val.X, 8)
-		if !slices.Equal(pa, pb) {
+		pa, errA := Predict(a, ds.Val.X, 8)
+		pb, errB := Predict(b, ds.Val.X, 8)
+		if errA != nil || errB != nil || !slices.Equal(pa, pb) {
 			t.Errorf("%s: predictions after loading differ from the saved model's", model)
 		}
 
@@ -468,7 +469,11 @@ func TestFitLinear(t *testing.T) {
 	if !strings.Contains(l.Note, "minimum-norm") || l.Rank != 2 {
 		t.Errorf("note %q, rank %d", l.Note, l.Rank)
 	}
-	for i, p := range l.Predict(x[:2*In]) {
+	pred, err := l.Predict(x[:2*In])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range pred {
 		if math.Abs(p-y[i]) > 1e-12 {
 			t.Errorf("prediction %d = %v, want the target %v", i, p, y[i])
 		}

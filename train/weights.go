@@ -22,10 +22,53 @@ const optimizerPrefix = "optimizer/"
 
 // WeightsFile is a safetensors file of weights under their Keras names, with its
 // metadata: a checkpoint, a --init file, or one written by reference/convert.py.
+// OpenWeights and ReadCheckpoint make one; Names and Floats read its tensors.
 type WeightsFile struct {
-	Path string
-	Meta map[string]string
+	Path string            // the file it was read from, for messages
+	Meta map[string]string // the safetensors metadata, as written
 	file tensorFile
+}
+
+// Names lists the file's tensor names, sorted: the weights, and in a checkpoint Adam's
+// moments under "optimizer/m/" and "optimizer/v/".
+func (w *WeightsFile) Names() []string {
+	if w == nil || w.file.path == "" {
+		return nil
+	}
+	return w.file.names()
+}
+
+// Floats returns the tensor called name, F32 or F64, as float64 values in row-major
+// order, with its shape. It fails when w holds no such tensor, the tensor is of another
+// dtype, or a value is not finite.
+func (w *WeightsFile) Floats(name string) ([]float64, []int, error) {
+	if err := w.check(); err != nil {
+		return nil, nil, err
+	}
+	tv, ok := w.file.st.Tensor(name)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: no tensor %q; it holds %s", w.Path, name,
+			strings.Join(w.Names(), ", "))
+	}
+	shape := make([]int, len(tv.Shape()))
+	for i, d := range tv.Shape() {
+		if d > math.MaxInt32 {
+			return nil, nil, fmt.Errorf("%s: tensor %q has shape %v", w.Path, name,
+				tv.Shape())
+		}
+		shape[i] = int(d)
+	}
+	v, err := readFloats(w.file, name, shape)
+	return v, shape, err
+}
+
+// check refuses a nil WeightsFile or one not made by OpenWeights or ReadCheckpoint.
+func (w *WeightsFile) check() error {
+	if w == nil || w.file.path == "" {
+		return fmt.Errorf("weights: no file read (nil or empty *WeightsFile): open one " +
+			"with OpenWeights or ReadCheckpoint")
+	}
+	return nil
 }
 
 // OpenWeights reads any safetensors file for LoadWeights; unlike ReadCheckpoint it asks
@@ -56,7 +99,16 @@ func OpenWeights(path string) (*WeightsFile, error) {
 // T. Every parameter of m must be in the file under its Keras name, in its Keras shape;
 // every tensor of the file outside "optimizer/" must be a parameter of m. Each error
 // names the tensor, the shapes and, where a shape gives it away, the likely cause.
+//
+// It fails when w is nil or m is nil.
 func LoadWeights[T nn.Float](w *WeightsFile, m *nn.Sequential[T], model string) error {
+	if err := w.check(); err != nil {
+		return err
+	}
+	if m == nil {
+		return fmt.Errorf("%s: no %s model to load into (nil *nn.Sequential): build one "+
+			"with BuildModel", w.Path, model)
+	}
 	params := m.Params()
 	byName := map[string]bool{}
 	for _, p := range params {

@@ -482,8 +482,8 @@ func runEvaluate(_ context.Context, o *options, stdout, _ io.Writer) error {
 	others := otherOutputs(o.out, o.modelList)
 	if len(others) > 0 {
 		notes = append(notes, fmt.Sprintf("Not in this table: %s in this directory, "+
-			"from an earlier run; `demo evaluate --model %s` scores them with these.",
-			strings.Join(others, ", "), strings.Join(train.Models, ",")))
+			"from an earlier run; `%s` scores them with these.",
+			strings.Join(others, ", "), evaluateAll(o)))
 	}
 	if err := train.WriteResults(path, ds, results, notes...); err != nil {
 		return err
@@ -512,6 +512,14 @@ func runEvaluate(_ context.Context, o *options, stdout, _ io.Writer) error {
 			strings.Join(o.modelList, ", "))
 	}
 	return nil
+}
+
+// evaluateAll is the command that evaluates every model in o.out, to be copied as it
+// is: --out always, since the default ./out is another directory than o.out may be.
+// (--batch only sizes the forward passes.)
+func evaluateAll(o *options) string {
+	return "demo evaluate --out " + shellQuote(o.out) + " --model " +
+		strings.Join(train.Models, ",")
 }
 
 // otherOutputs lists the files in out of the models not in models, which an earlier run

@@ -55,6 +55,8 @@ type options struct {
 	// predict
 	weights string
 	input   string
+	usd     bool   // --input and the output in USD, through the dataset's scaler
+	dataset string // the dataset.safetensors whose scaler --usd uses
 
 	// fetch
 	pair, period string
@@ -98,10 +100,12 @@ var commands = []*command{
 	{name: "evaluate", summary: "score each model's best checkpoint and the baselines: " +
 		"<out>/results.md, <out>/<model>-predictions.png, <out>/predictions.png",
 		flagNames: evaluateFlags, run: runEvaluate},
-	{name: "predict", summary: "run one model exactly as given, no scaling, on the " +
-		"windows of a CSV and print one line of 16 comma-separated predictions per window",
-		flagNames: []string{"model", "weights", "input", "dtype", "convention"},
-		run:       runPredict},
+	{name: "predict", summary: "run one model exactly as given, no scaling (--usd: in " +
+		"USD), on the windows of a CSV and print one line of 16 comma-separated " +
+		"predictions per window",
+		flagNames: []string{"model", "weights", "input", "dtype", "convention", "usd",
+			"dataset"},
+		run: runPredict},
 	{name: "sources", summary: "print where the embedded candles come from: the " +
 		"provenance note shipped with them (data/poloniex/SOURCES.md)", run: runSources},
 	{name: "fetch", summary: "download candles from the Poloniex public API into a CSV " +

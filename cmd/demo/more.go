@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -76,8 +78,19 @@ func (c *command) moreFlags(o *options, fs *flag.FlagSet) map[string]func() {
 		},
 		"input": func() {
 			fs.StringVar(&o.input, "input", "", "CSV `FILE` of windows, one per line: 256 "+
-				"inputs as the model sees them (already scaled), optionally followed by 16 "+
+				"inputs as the model sees them (already scaled; closes in USD with --usd), "+
+				"optionally followed by 16 "+
 				"targets, which are ignored; an optional header line")
+		},
+		"usd": func() {
+			o.switchVar(fs, &o.usd, "usd", "read --input's windows in USD and print the "+
+				"predictions in USD, through the min-max scaler of the prepared dataset the "+
+				"weights were trained on (--dataset)")
+		},
+		"dataset": func() {
+			fs.StringVar(&o.dataset, "dataset", "", "the prepared dataset `FILE` whose "+
+				"scaler --usd uses (default: dataset.safetensors in the directory above the "+
+				"checkpoint's, the --out of the run that trained it)")
 		},
 		"pair": func() {
 			fs.StringVar(&o.pair, "pair", "USDT_BTC", "market `PAIR`, legacy USDT_BTC or "+
@@ -112,7 +125,8 @@ func (c *command) moreFlags(o *options, fs *flag.FlagSet) map[string]func() {
 		}
 		defs["model"] = func() {
 			fs.StringVar(&o.models, "model", "", "the `MODEL` the weights are for: "+
-				strings.Join(train.Models, ", "))
+				strings.Join(train.Models, ", ")+" (default: the model the weights file "+
+				"records, as checkpoints do)")
 		}
 	case "fetch":
 		defs["out"] = func() {
@@ -161,8 +175,11 @@ func (o *options) checkCross() error {
 	switch o.cmd {
 	case "predict":
 		switch {
-		case len(o.modelList) != 1:
+		case len(o.modelList) > 1:
 			return fmt.Errorf("--model: give one of %s", strings.Join(train.Models, ", "))
+		case o.dataset != "" && !o.usd:
+			return fmt.Errorf("--dataset needs --usd: the dataset's scaler is only used " +
+				"for windows and predictions in USD")
 		case o.weights == "":
 			return fmt.Errorf("--weights: give the model's safetensors file")
 		case o.input == "":
@@ -185,10 +202,12 @@ func (o *options) checkCross() error {
 // runPredict prints the model's predictions for every window of --input, one line of
 // Out comma-separated values per window, formatted to round-trip in the dtype used.
 //
-// The weights file's recorded convention and dtype are the defaults. A --convention
-// other than the recorded one is refused: it builds another model, whose numbers would
-// look plausible and be wrong. A --dtype other than the recorded one is a conversion the
-// user asked for (float64 weights run in float32), so it runs, with a note on stderr.
+// The weights file's recorded model, convention and dtype are the defaults. A --model or
+// --convention other than the recorded one is refused: it builds another model, whose
+// numbers would look plausible and be wrong. A --dtype other than the recorded one is a
+// conversion the user asked for (float64 weights run in float32), so it runs, with a
+// note on stderr. With --usd the windows are read in USD and scaled with the prepared
+// dataset's scaler, and the predictions are scaled back to USD.
 func runPredict(_ context.Context, o *options, stdout, stderr io.Writer) error {
 	if err := inputFile("weights", o.weights, "the model's safetensors file"); err != nil {
 		return err
@@ -197,6 +216,10 @@ func runPredict(_ context.Context, o *options, stdout, stderr io.Writer) error {
 		return err
 	}
 	w, err := train.OpenWeights(o.weights)
+	if err != nil {
+		return err
+	}
+	model, err := predictModel(o, w)
 	if err != nil {
 		return err
 	}
@@ -220,6 +243,12 @@ func runPredict(_ context.Context, o *options, stdout, stderr io.Writer) error {
 			"for the %s form of the model; leave out --convention, or give weights of "+
 			"the %s convention", conv, o.weights, rec, rec, conv)
 	}
+	var scaler *data.MinMax
+	if o.usd {
+		if scaler, err = predictScaler(o, w); err != nil {
+			return err
+		}
+	}
 	if rec, err := train.ParseDType(recDType); recDType != "" && err == nil && rec != dtype {
 		fmt.Fprintf(stderr, "demo predict: note: %s records dtype %s; running it in %s "+
 			"as --dtype asks\n", o.weights, rec, dtype)
@@ -228,14 +257,75 @@ func runPredict(_ context.Context, o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if dtype == "float64" {
-		return predict[float64](stdout, o.input, o.modelList[0], conv, w, x, 64)
+	if scaler != nil {
+		scaler.ScaleTo(x.X, x.X)
 	}
-	return predict[float32](stdout, o.input, o.modelList[0], conv, w, x, 32)
+	if dtype == "float64" {
+		return predict[float64](stdout, o.input, model, conv, w, x, scaler, 64)
+	}
+	return predict[float32](stdout, o.input, model, conv, w, x, scaler, 32)
 }
 
+// predictModel is the model --weights holds: the one its metadata records, or --model
+// for a file that records none. A --model other than the recorded one is an error.
+func predictModel(o *options, w *train.WeightsFile) (string, error) {
+	rec := w.Meta["model"]
+	if rec != "" {
+		if _, err := train.ParseModels(rec); err != nil {
+			return "", fmt.Errorf("%s: the file records model %q, not one of %s; pass "+
+				"--model", o.weights, rec, strings.Join(train.Models, ", "))
+		}
+	}
+	switch {
+	case len(o.modelList) == 1 && rec != "" && o.modelList[0] != rec:
+		return "", fmt.Errorf("--model %s: %s records model %s; leave out --model, or "+
+			"give weights of the %s model", o.modelList[0], o.weights, rec, o.modelList[0])
+	case len(o.modelList) == 1:
+		return o.modelList[0], nil
+	case rec == "":
+		return "", fmt.Errorf("--model: %s records no model (it is not a checkpoint); "+
+			"give the one its weights are for: %s", o.weights,
+			strings.Join(train.Models, ", "))
+	}
+	return rec, nil
+}
+
+// predictScaler is the min-max scaler of the prepared dataset for --usd: --dataset, or
+// the dataset.safetensors of the run whose checkpoints directory holds --weights. A
+// checkpoint that records another dataset's digest is refused: its scaler would give
+// plausible and wrong prices.
+func predictScaler(o *options, w *train.WeightsFile) (*data.MinMax, error) {
+	path := o.dataset
+	if path == "" {
+		path = filepath.Join(filepath.Dir(filepath.Dir(o.weights)), train.DatasetFile)
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("--usd: no prepared dataset at %s, beside the "+
+				"checkpoints directory of %s; give the dataset the weights were trained "+
+				"on with --dataset FILE", path, o.weights)
+		}
+	} else if err := inputFile("dataset", path, "the prepared dataset.safetensors"); err != nil {
+		return nil, err
+	}
+	ds, err := train.LoadDataset(path)
+	if err != nil {
+		return nil, err
+	}
+	switch rec := w.Meta["dataset"]; {
+	case (train.CheckpointMeta{Dataset: rec}).FromWindows():
+		return nil, fmt.Errorf("--usd: %s was trained on --windows files, in model space, "+
+			"with no USD scale; leave out --usd", o.weights)
+	case rec != "" && rec != ds.Digest:
+		return nil, fmt.Errorf("--usd: %s was trained on another dataset than %s (prepared "+
+			"again since?); give the dataset it was trained on with --dataset FILE", o.weights,
+			path)
+	}
+	return &ds.Scaler, nil
+}
+
+// predict prints m's predictions of the windows x, in USD through scaler when it is not
+// nil, else as the model gives them.
 func predict[T nn.Float](stdout io.Writer, src, model, conv string, w *train.WeightsFile,
-	x *data.Windows, bits int) error {
+	x *data.Windows, scaler *data.MinMax, bits int) error {
 	B := min(64, x.Len())
 	m, err := train.BuildModel[T](model, conv, x.In, B, 0)
 	if err != nil {
@@ -244,15 +334,22 @@ func predict[T nn.Float](stdout io.Writer, src, model, conv string, w *train.Wei
 	if err := train.LoadWeights(w, m, model); err != nil {
 		return err
 	}
-	pred := train.Predict(m, x.X, B)
+	pred, err := train.Predict(m, x.X, B)
+	if err != nil {
+		return err
+	}
 	Out := m.Out.Size()
 	// Print nothing rather than a line of NaN: a non-finite prediction means an input
 	// far outside what the model was trained on.
 	for i, v := range pred {
 		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			space := "predict takes windows in model space, scaled as the model was " +
+				"trained (see docs/DATA.md), or in USD with --usd"
+			if scaler != nil {
+				space = "with --usd, give the window's closes in USD"
+			}
 			return fmt.Errorf("%s: window %d (counted from 1) gives a prediction of %v: its "+
-				"values are far outside the model's range; predict takes windows in model "+
-				"space, scaled as the model was trained (see docs/DATA.md)", src, i/Out+1, f)
+				"values are far outside the model's range; %s", src, i/Out+1, f, space)
 		}
 	}
 	var b strings.Builder
@@ -262,7 +359,11 @@ func predict[T nn.Float](stdout io.Writer, src, model, conv string, w *train.Wei
 			if j > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString(strconv.FormatFloat(float64(v), 'g', -1, bits))
+			f := float64(v)
+			if scaler != nil {
+				f = scaler.Unscale(f)
+			}
+			b.WriteString(strconv.FormatFloat(f, 'g', -1, bits))
 		}
 		b.WriteByte('\n')
 		if _, err := io.WriteString(stdout, b.String()); err != nil {

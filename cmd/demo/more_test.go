@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/seqnn/seqnn/train"
 )
 
 // The training fixtures of reference/generate.py, see train/reference_test.go.
@@ -114,7 +116,9 @@ func TestPredict(t *testing.T) {
 		{[]string{"--model", "cnn", "--weights", weights, "--input", short}, exitError,
 			short + ":2: 2 values; want 256 values"},
 		{[]string{"--model", "gru", "--weights", weights, "--input", windows}, exitError,
-			`tensor "conv1d/bias" is not a weight of the gru model`},
+			weights + " records model cnn; leave out --model"},
+		{[]string{"--weights", weights, "--input", windows, "--dataset", "x"}, exitUsage,
+			"--dataset needs --usd"},
 		{[]string{"--model", "cnn", "--weights", filepath.Join(dir, "none"), "--input",
 			windows}, exitError, "none"},
 		{[]string{"--model", "cnn,gru", "--weights", weights, "--input", windows}, exitUsage,
@@ -131,6 +135,83 @@ func TestPredict(t *testing.T) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit %d and %q", c.args,
 				code, stdout, stderr, c.code, c.want)
 		}
+	}
+}
+
+// TestPredictInfersModelAndUSD: predict takes the model from the checkpoint when
+// --model is left out, and with --usd reads USD windows and prints USD predictions
+// through the scaler of the dataset beside the checkpoints, the model-space ones
+// unscaled; a checkpoint of another dataset is refused. evaluate's note on models left
+// out gives a command with --out, to be copied as it is.
+func TestPredictInfersModelAndUSD(t *testing.T) {
+	dir := t.TempDir()
+	out := prepareOut(t, dir, 272+29*68)
+	for _, model := range []string{"cnn", "gru"} {
+		if code, _, stderr := runDemo("train", "--out", out, "--model", model, "--epochs",
+			"1", "--dtype", "float64"); code != exitOK {
+			t.Fatalf("train: exit %d: %s", code, stderr)
+		}
+	}
+	ckpts, _ := filepath.Glob(filepath.Join(out, "checkpoints", "cnn-01-*.safetensors"))
+	if len(ckpts) != 1 {
+		t.Fatalf("checkpoints %v", ckpts)
+	}
+	ds, err := train.LoadDataset(filepath.Join(out, train.DatasetFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scaled, usd strings.Builder
+	for n := range 2 {
+		for i, v := range ds.Val.X[n*ds.In : (n+1)*ds.In] {
+			sep := ","
+			if i == ds.In-1 {
+				sep = "\n"
+			}
+			scaled.WriteString(strconv.FormatFloat(v, 'g', -1, 64) + sep)
+			c := ds.Closes[ds.Val.Start[n]+i]
+			usd.WriteString(strconv.FormatFloat(c, 'g', -1, 64) + sep)
+		}
+	}
+	scaledCSV, usdCSV := filepath.Join(dir, "scaled.csv"), filepath.Join(dir, "usd.csv")
+	os.WriteFile(scaledCSV, []byte(scaled.String()), 0o644)
+	os.WriteFile(usdCSV, []byte(usd.String()), 0o644)
+
+	code, plain, stderr := runDemo("predict", "--weights", ckpts[0], "--input", scaledCSV)
+	if code != exitOK {
+		t.Fatalf("predict without --model: exit %d: %s", code, stderr)
+	}
+	code, dollars, stderr := runDemo("predict", "--weights", ckpts[0], "--input", usdCSV,
+		"--usd")
+	if code != exitOK {
+		t.Fatalf("predict --usd: exit %d: %s", code, stderr)
+	}
+	a, b := parseLines(t, plain), parseLines(t, dollars)
+	if len(a) != 2 || len(b) != 2 {
+		t.Fatalf("%d and %d lines, want 2", len(a), len(b))
+	}
+	for n := range a {
+		for j := range a[n] {
+			want := ds.Scaler.Unscale(a[n][j])
+			if math.Abs(b[n][j]-want) > 1e-9*math.Abs(want) {
+				t.Errorf("window %d, step %d: %v USD, want %v", n, j, b[n][j], want)
+			}
+		}
+	}
+
+	// Another dataset's scaler is refused.
+	os.MkdirAll(filepath.Join(dir, "other"), 0o755)
+	other := prepareOut(t, filepath.Join(dir, "other"), 272+31*68)
+	code, _, stderr = runDemo("predict", "--weights", ckpts[0], "--input", usdCSV, "--usd",
+		"--dataset", filepath.Join(other, train.DatasetFile))
+	if code != exitError || !strings.Contains(stderr, "trained on another dataset") {
+		t.Errorf("--dataset of another run: exit %d, %s", code, stderr)
+	}
+
+	code, _, stderr = runDemo("evaluate", "--out", out, "--model", "gru")
+	md, _ := os.ReadFile(filepath.Join(out, "results.md"))
+	want := "`demo evaluate --out " + out + " --model cnn,lstm,gru` scores them"
+	if code != exitOK || !strings.Contains(string(md), want) {
+		t.Errorf("evaluate: exit %d, %s; results.md lacks %q:\n%s", code, stderr, want, md)
 	}
 }
 
