@@ -260,10 +260,10 @@ func TestResultLabels(t *testing.T) {
 		t.Errorf("label %q", got)
 	}
 	for i, name := range Models {
-		if resultColor(name, 0) != resultColor(name, i) {
+		if resultStyle(name, 0).color != resultStyle(name, i).color {
 			t.Errorf("%s: color depends on its place in the plot", name)
 		}
-		if i > 0 && resultColor(name, 0) == resultColor(Models[i-1], 0) {
+		if i > 0 && resultStyle(name, 0).color == resultStyle(Models[i-1], 0).color {
 			t.Errorf("%s and %s share a color", name, Models[i-1])
 		}
 	}
