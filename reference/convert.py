@@ -4,6 +4,13 @@ state_dicts of the tutorial's models as bench/torch_epoch.py defines them.
 
     /usr/bin/python3 reference/convert.py to-torch   lstm-07-0.00123.safetensors lstm.pt
     /usr/bin/python3 reference/convert.py from-torch lstm.pt lstm.safetensors --model lstm
+    /usr/bin/python3 reference/convert.py to-torch   out/dataset.safetensors dataset.pt
+
+A prepared dataset (demo prepare's dataset.safetensors, format seqnn-dataset) converts
+to a dict {"tensors": {name: tensor}, "metadata": {key: value}}: series/time (int64, Unix
+seconds), series/close (USD), train/x, train/y, val/x, val/y (scaled, float64) and
+train/start, val/start (int64), with the scaler's scale_min and scale_max among the
+metadata (USD = scaled * (scale_max - scale_min) + scale_min).
 
 The mapping, layer by layer (README.md, "Weights in and out", has the same table):
 
@@ -37,23 +44,39 @@ import sys
 
 import torch
 
-DTYPES = {"F32": torch.float32, "F64": torch.float64}
-NAMES = {torch.float32: "F32", torch.float64: "F64"}
+# Every safetensors dtype that torch 1.13 holds; seqnn writes F32 and F64 weights and
+# I64 times and window starts in datasets.
+DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16,
+          "BF16": torch.bfloat16, "I64": torch.int64, "I32": torch.int32,
+          "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8, "BOOL": torch.bool}
+NAMES = {t: n for n, t in DTYPES.items()}
 TORCH_MODULE = {"lstm": "rnn", "gru": "rnn", "dense": "dense", "conv1d": "c1", "conv1d_1": "c2"}
 
 
 def read_safetensors(path):
     with open(path, "rb") as f:
         raw = f.read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
+    try:
+        (n,) = struct.unpack("<Q", raw[:8])
+        if 8 + n > len(raw):
+            raise ValueError(f"its header describes {8 + n} bytes, it holds {len(raw)}")
+        header = json.loads(raw[8:8 + n])
+    except (struct.error, ValueError, UnicodeDecodeError) as e:
+        sys.exit(f"{path}: not a safetensors file, or a truncated one ({e}); give a "
+                 "checkpoint, a dataset.safetensors or a file this script wrote")
     meta = header.pop("__metadata__", {})
     body = raw[8 + n:]
     tensors = {}
     for name, info in header.items():
         begin, end = info["data_offsets"]
+        if info["dtype"] not in DTYPES:
+            sys.exit(f"{path}: tensor {name!r} is {info['dtype']}, a dtype this script "
+                     f"does not read (it reads {', '.join(DTYPES)})")
         dtype = DTYPES[info["dtype"]]
-        t = torch.frombuffer(bytearray(body[begin:end]), dtype=dtype)
+        if end == begin:  # torch.frombuffer refuses an empty buffer
+            t = torch.empty(0, dtype=dtype)
+        else:
+            t = torch.frombuffer(bytearray(body[begin:end]), dtype=dtype)
         tensors[name] = t.reshape(info["shape"]).clone()
     return tensors, meta
 
@@ -62,7 +85,10 @@ def write_safetensors(path, tensors, meta):
     header, blobs, offset = {}, [], 0
     for name in sorted(tensors):
         t = tensors[name].contiguous()
-        b = t.numpy().astype(t.numpy().dtype.newbyteorder("<")).tobytes()
+        if t.dtype == torch.bfloat16:  # numpy has no bfloat16: its bits as int16
+            b = t.view(torch.int16).numpy().astype("<i2").tobytes()
+        else:
+            b = t.numpy().astype(t.numpy().dtype.newbyteorder("<")).tobytes()
         header[name] = {"dtype": NAMES[t.dtype], "shape": list(t.shape),
                         "data_offsets": [offset, offset + len(b)]}
         blobs.append(b)
@@ -153,8 +179,11 @@ def main():
                     help="the model a state_dict holds (from-torch only)")
     args = ap.parse_args()
     if args.direction == "to-torch":
-        keras, _ = read_safetensors(args.src)
-        torch.save(to_torch(keras), args.dst)
+        tensors, meta = read_safetensors(args.src)
+        if meta.get("format") == "seqnn-dataset":
+            torch.save({"tensors": tensors, "metadata": meta}, args.dst)
+        else:
+            torch.save(to_torch(tensors), args.dst)
     else:
         if not args.model:
             sys.exit("from-torch needs --model lstm|gru|cnn")

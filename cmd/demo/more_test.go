@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -212,6 +213,52 @@ func TestPredictInfersModelAndUSD(t *testing.T) {
 	want := "`demo evaluate --out " + out + " --model cnn,lstm,gru` scores them"
 	if code != exitOK || !strings.Contains(string(md), want) {
 		t.Errorf("evaluate: exit %d, %s; results.md lacks %q:\n%s", code, stderr, want, md)
+	}
+}
+
+// TestConvertReadsDataset: reference/convert.py reads a prepared dataset, whose int64
+// tensors it once refused with KeyError: 'I64', and a checkpoint. It needs
+// /usr/bin/python3 with torch (Debian's python3-torch) and is skipped without them.
+func TestConvertReadsDataset(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import torch").Run(); err != nil {
+		t.Skipf("%s with torch: %v", py, err)
+	}
+	dir := t.TempDir()
+	out := prepareOut(t, dir, 272+29*68)
+	if code, _, stderr := runDemo("train", "--out", out, "--model", "cnn", "--epochs",
+		"1"); code != exitOK {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	ckpts, _ := filepath.Glob(filepath.Join(out, "checkpoints", "cnn-01-*.safetensors"))
+	ds, err := train.LoadDataset(filepath.Join(out, train.DatasetFile))
+	if err != nil || len(ckpts) != 1 {
+		t.Fatalf("%v, checkpoints %v", err, ckpts)
+	}
+	dst, cnn := filepath.Join(dir, "dataset.pt"), filepath.Join(dir, "cnn.pt")
+	for _, c := range [][]string{{filepath.Join(out, train.DatasetFile), dst},
+		{ckpts[0], cnn}} {
+		cmd := exec.Command(py, "../../reference/convert.py", "to-torch", c[0], c[1])
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("convert.py to-torch %s: %v\n%s", c[0], err, b)
+		}
+	}
+	show := `import sys, torch
+d = torch.load(sys.argv[1])
+t = d["tensors"]
+print(t["series/time"].dtype, int(t["series/time"][-1]), t["val/start"].tolist()[0],
+      tuple(t["train/x"].shape), d["metadata"]["scale_min"])
+print(sorted(torch.load(sys.argv[2])))`
+	b, err := exec.Command(py, "-c", show, dst, cnn).CombinedOutput()
+	if err != nil {
+		t.Fatalf("reading the converted files: %v\n%s", err, b)
+	}
+	want := fmt.Sprintf("torch.int64 %d %d (%d, %d) %s\n['c1.bias', 'c1.weight', "+
+		"'c2.bias', 'c2.weight']\n",
+		ds.Times[len(ds.Times)-1], ds.Val.Start[0], ds.Train.Len(), ds.In,
+		strconv.FormatFloat(ds.Scaler.Min, 'g', -1, 64))
+	if string(b) != want {
+		t.Errorf("convert.py gave\n%s\nwant\n%s", b, want)
 	}
 }
 
