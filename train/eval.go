@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -332,6 +333,28 @@ func WriteResults(path string, ds *Dataset, results []Result, notes ...string) e
 	})
 }
 
+// ResultsModels returns the models of Models with a row in the table of the results.md
+// at path, as WriteResults writes it, and whether the file was there to read.
+func ResultsModels(path string) ([]string, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false
+	}
+	var models []string
+	for _, m := range Models {
+		if strings.Contains(string(b), "\n"+firstCell(m)) {
+			models = append(models, m)
+		}
+	}
+	return models, true
+}
+
+// firstCell starts the results table's row of the model or baseline name: "| lstm |".
+// WriteResults writes it and ResultsModels looks for it.
+func firstCell(name string) string {
+	return "| " + name + " |"
+}
+
 // Settings says how a model's checkpoint was trained, for results.md: "float32, dropout
 // on, shuffled each epoch, seed 1, batch 8, 100 epochs, keras convention, Adam keras
 // form, on cpu".
@@ -387,8 +410,8 @@ func writeResults(w io.Writer, ds *Dataset, results []Result, notes []string) er
 		"test MSE (USD²) |\n")
 	fmt.Fprintf(&b, "|---|---|---|---:|---:|\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n",
-			r.Name, r.Layers, r.Activation, fmtAmount(r.ValLoss, 6), fmtAmount(r.TestMSE, 1))
+		fmt.Fprintf(&b, "%s %s | %s | %s | %s |\n", firstCell(r.Name),
+			r.Layers, r.Activation, fmtAmount(r.ValLoss, 6), fmtAmount(r.TestMSE, 1))
 	}
 	fmt.Fprintf(&b, "\n%s\n\nNotes:\n\n", BeatLine(results))
 	for _, r := range results {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -172,5 +173,34 @@ func TestTruncated(t *testing.T) {
 		"truncated: it holds "+strconv.Itoa(len(b)/2)+" bytes, where its header describes "+
 			strconv.Itoa(len(b))+"; prepare the dataset again") {
 		t.Errorf("a truncated dataset: %v", err)
+	}
+}
+
+// TestResultsModels: ResultsModels finds exactly the models WriteResults gave a row,
+// not the baselines, and says when there is no results.md to read.
+func TestResultsModels(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+	path := filepath.Join(dir, "results.md")
+	if models, known := ResultsModels(path); models != nil || known {
+		t.Errorf("ResultsModels of a missing file = %v, %v; want nil, false", models, known)
+	}
+	baselines, err := Baselines(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rows := range [][]string{nil, {"gru"}, {"cnn", "gru"}, Models} {
+		results := slices.Clone(baselines)
+		for _, m := range rows {
+			results = append(results, Result{Name: m, Layers: "1: dense", Activation: "linear",
+				Checkpoint: m + "-best.safetensors"})
+		}
+		if err := WriteResults(path, ds, results); err != nil {
+			t.Fatal(err)
+		}
+		models, known := ResultsModels(path)
+		if !known || !slices.Equal(models, rows) {
+			t.Errorf("results.md with rows of %v: ResultsModels = %v, %v", rows, models, known)
+		}
 	}
 }

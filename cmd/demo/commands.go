@@ -306,7 +306,7 @@ func removeStale(o *options, trains []string, stdout io.Writer) error {
 	if len(trains) == 0 {
 		return nil
 	}
-	covered, known := resultsModels(filepath.Join(o.out, "results.md"))
+	covered, known := train.ResultsModels(filepath.Join(o.out, "results.md"))
 	var stale []string
 	if !known || slices.ContainsFunc(trains, func(m string) bool {
 		return slices.Contains(covered, m)
@@ -349,22 +349,6 @@ func removeStale(o *options, trains []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "removed %s from %s: they show the %s checkpoints this training "+
 		"replaces; %s\n", english.And(removed), o.out, strings.Join(trains, ", "), again)
 	return nil
-}
-
-// resultsModels returns the models with a row in the results.md at path, and whether
-// the file was there to read.
-func resultsModels(path string) ([]string, bool) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, false
-	}
-	var models []string
-	for _, m := range train.Models {
-		if strings.Contains(string(b), "\n| "+m+" |") {
-			models = append(models, m)
-		}
-	}
-	return models, true
 }
 
 // resumeNote says where --resume will continue cfg's model from, and whether it has
