@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/seqnn/seqnn/internal/english"
+	"github.com/seqnn/seqnn/internal/fsmsg"
 )
 
 // DefaultFile is the name of the embedded Poloniex USDT_BTC 30-minute candle file.
@@ -63,11 +64,7 @@ func openError(path string, err error) error {
 	case errors.Is(err, fs.ErrPermission):
 		fix = "check the file's permissions (it must be readable by you)"
 	}
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	return fmt.Errorf("%s: cannot open: %v: %s", path, err, fix)
+	return fmt.Errorf("%s: cannot open: %v: %s", path, fsmsg.Cause(err), fix)
 }
 
 // Read reads candles from r, a CSV file or a JSON array of candle objects, and returns

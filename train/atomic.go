@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/seqnn/seqnn/internal/fsmsg"
 )
 
 // writeFileAtomic writes path through write: into a temporary file in the same directory,
@@ -57,18 +59,10 @@ func writeFileAtomic(path string, write func(w io.Writer) error) (err error) {
 // for a directory without write permission or on a read-only file system it says which
 // and what to do, instead of naming the temporary file.
 func createError(path, dir string, err error) error {
-	dir = filepath.Clean(dir)
-	if errors.Is(err, syscall.EROFS) {
-		return fmt.Errorf("write %s: the directory %s is on a read-only file system; "+
-			"write to another directory, on a writable one", path, dir)
-	}
-	if errors.Is(err, fs.ErrPermission) {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("write %s: the directory %s is not writable (%v); make it "+
-			"writable (chmod u+w %s) or write to another directory", path, dir, err, dir)
+	if errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission) {
+		dir = filepath.Clean(dir)
+		return fmt.Errorf("write %s: %v", path, fsmsg.NotWritable("the directory "+dir, dir,
+			"write to another directory", err))
 	}
 	return fmt.Errorf("write %s: %w", path, err)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/seqnn/seqnn/data"
 	"github.com/seqnn/seqnn/internal/english"
+	"github.com/seqnn/seqnn/internal/fsmsg"
 	"github.com/seqnn/seqnn/train"
 )
 
@@ -325,7 +326,7 @@ func removeStale(o *options, trains []string, stdout io.Writer) error {
 		case !errors.Is(err, fs.ErrNotExist):
 			return fmt.Errorf("--out %s: cannot remove %s, which would no longer match the "+
 				"checkpoints (%v); remove it yourself, or choose another --out", o.out, name,
-				cause(err))
+				fsmsg.Cause(err))
 		}
 	}
 	if len(removed) == 0 {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/seqnn/seqnn/internal/english"
+	"github.com/seqnn/seqnn/internal/fsmsg"
 	"github.com/seqnn/seqnn/poloniex"
 )
 
@@ -89,14 +90,14 @@ func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--out %s: is a directory; give the candle CSV file to write", o.out)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("--out %s: cannot read it (%v); check the path and its permissions",
-			o.out, cause(err))
+			o.out, fsmsg.Cause(err))
 	}
 	target := o.out
 	if !exists {
 		tmp, err := os.MkdirTemp(filepath.Dir(o.out), ".fetch-*")
 		if err != nil {
 			return fmt.Errorf("--out %s: cannot write in its directory (%v): choose a "+
-				"writable directory", o.out, cause(err))
+				"writable directory", o.out, fsmsg.Cause(err))
 		}
 		defer os.RemoveAll(tmp)
 		target = filepath.Join(tmp, filepath.Base(o.out))

@@ -6,7 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"github.com/seqnn/seqnn/internal/fsmsg"
 )
 
 // inputFile checks that the file a flag names can be read before a command opens it,
@@ -19,7 +20,7 @@ func inputFile(flagName, path, what string) error {
 		return fmt.Errorf("--%s %s: no such file; check the path", flagName, path)
 	case err != nil:
 		return fmt.Errorf("--%s %s: cannot read it (%v); check the path and its permissions",
-			flagName, path, cause(err))
+			flagName, path, fsmsg.Cause(err))
 	case fi.IsDir():
 		return fmt.Errorf("--%s %s: is a directory; give %s", flagName, path, what)
 	}
@@ -69,7 +70,7 @@ func writableOut(out string) error {
 		return probeDir(out, ckpts, "its checkpoints directory "+ckpts)
 	}
 	return fmt.Errorf("--out %s: cannot read %s (%v); choose another --out", out, ckpts,
-		cause(err))
+		fsmsg.Cause(err))
 }
 
 // probeDir creates and removes an empty temporary file in dir, what the message calls
@@ -85,23 +86,8 @@ func probeDir(out, dir, what string) error {
 }
 
 // notWritable is the error of a directory dir under --out out, called what, in which a
-// file could not be created (err): on a read-only file system it says so, as no chmod
-// helps there; otherwise it names the permission to give.
+// file could not be created (err); see fsmsg.NotWritable.
 func notWritable(out, dir, what string, err error) error {
-	if errors.Is(err, syscall.EROFS) {
-		return fmt.Errorf("--out %s: %s is on a read-only file system; choose another "+
-			"--out, on a writable one", out, what)
-	}
-	return fmt.Errorf("--out %s: %s is not writable (%v); make it writable (chmod u+w %s) "+
-		"or choose another --out", out, what, cause(err), dir)
-}
-
-// cause is the system's reason inside a path error ("permission denied"), without the
-// operation and path the message names already.
-func cause(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	return fmt.Errorf("--out %s: %v", out, fsmsg.NotWritable(what, dir, "choose another --out",
+		err))
 }
