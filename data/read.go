@@ -13,6 +13,7 @@ import (
 
 	"github.com/seqnn/seqnn/internal/english"
 	"github.com/seqnn/seqnn/internal/fsmsg"
+	"github.com/seqnn/seqnn/internal/textfile"
 )
 
 // DefaultFile is the name of the embedded Poloniex USDT_BTC 30-minute candle file.
@@ -112,11 +113,10 @@ func Read(r io.Reader, source string, opt Options) (*Series, *Report, error) {
 		return nil, nil, fmt.Errorf("%s: cannot read: %v", source, err)
 	}
 
-	if bytes.HasPrefix(b, []byte{0xFF, 0xFE}) || bytes.HasPrefix(b, []byte{0xFE, 0xFF}) {
-		return nil, nil, fmt.Errorf("%s: the file is UTF-16: save it as UTF-8", source)
+	if b, err = textfile.UTF8(b); err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", source, err)
 	}
-	b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
-	b = lineEnds(b)
+	b = textfile.LineEnds(b)
 	text := bytes.TrimLeft(b, " \t\r\n")
 	if len(text) == 0 {
 		if len(opt.Columns) > 0 {
@@ -142,27 +142,6 @@ func Read(r io.Reader, source string, opt Options) (*Series, *Report, error) {
 		return nil, nil, err
 	}
 	return s, rd.rep, nil
-}
-
-// lineEnds returns b with every line end made "\n": CRLF (Windows) and a lone CR (old
-// Mac OS) alike, so that line numbers count the lines an editor shows. b itself is
-// returned when it holds no CR.
-func lineEnds(b []byte) []byte {
-	if bytes.IndexByte(b, '\r') < 0 {
-		return b
-	}
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		switch {
-		case b[i] != '\r':
-			out = append(out, b[i])
-		case i+1 < len(b) && b[i+1] == '\n':
-			// The '\n' that follows ends the line.
-		default:
-			out = append(out, '\n')
-		}
-	}
-	return out
 }
 
 // reader collects the rows of one source.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/seqnn/seqnn/data"
 	"github.com/seqnn/seqnn/internal/english"
+	"github.com/seqnn/seqnn/internal/textfile"
 )
 
 // A windows file is a CSV of prepared windows in model space, for training (--windows)
@@ -55,9 +56,6 @@ func readWindowsFile(path string) ([]byte, error) {
 	}
 	return b, nil
 }
-
-// lineEnds makes CRLF and lone CR line ends "\n".
-var lineEnds = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
 // parseWindows is ReadWindows of the file at path, whose content is b.
 func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.Windows,
@@ -132,14 +130,16 @@ func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.W
 // byte-order mark dropped and any line end taken. Content that is not UTF-8 text is
 // refused, with want, the values a line holds, in the fix.
 func textLines(path string, b []byte, want string) ([]string, error) {
-	if bytes.HasPrefix(b, []byte{0xFF, 0xFE}) || bytes.HasPrefix(b, []byte{0xFE, 0xFF}) {
-		return nil, fmt.Errorf("%s: the file is UTF-16: save it as UTF-8", path)
+	b, err := textfile.UTF8(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
+	// Before line ends change: notText reads the bytes as the file holds them (a
+	// safetensors header's '{' at byte 8), which joining a CRLF would shift.
 	if err := notText(path, b, want); err != nil {
 		return nil, err
 	}
-	return strings.Split(lineEnds.Replace(string(b)), "\n"), nil
+	return strings.Split(string(textfile.LineEnds(b)), "\n"), nil
 }
 
 // windowValue parses field k of a window line (counted from 1), which must be a finite
@@ -203,7 +203,7 @@ func notText(path string, b []byte, want string) error {
 	if len(b) > 8 && b[8] == '{' {
 		kind = "it starts like a safetensors file, which holds weights"
 	}
-	line := 1 + strings.Count(lineEnds.Replace(string(b[:at])), "\n")
+	line := 1 + bytes.Count(textfile.LineEnds(b[:at]), []byte("\n"))
 	return fmt.Errorf("%s:%d: not a text CSV: the line holds %s (%s); give a CSV file "+
 		"saved as UTF-8, with one line of %s per window", path, line, what, kind, want)
 }
