@@ -83,51 +83,20 @@ func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fi, err := os.Stat(o.out)
-	exists := err == nil
-	switch {
-	case exists && fi.IsDir():
-		return fmt.Errorf("--out %s: is a directory; give the candle CSV file to write", o.out)
-	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("--out %s: cannot read it (%v); check the path and its permissions",
-			o.out, fsmsg.Cause(err))
+	target, tmp, err := fetchTarget(o)
+	if err != nil {
+		return err
 	}
-	target := o.out
+	exists := tmp == ""
 	if !exists {
-		tmp, err := os.MkdirTemp(filepath.Dir(o.out), ".fetch-*")
-		if err != nil {
-			return fmt.Errorf("--out %s: cannot write in its directory (%v): choose a "+
-				"writable directory", o.out, fsmsg.Cause(err))
-		}
 		defer os.RemoveAll(tmp)
-		target = filepath.Join(tmp, filepath.Base(o.out))
 	}
 
-	p := newProgress(stdout, stderr)
-	tries := &tryReporter{stderr: stderr}
 	cfg := poloniex.Config{BaseURL: o.baseURL, Pair: o.pair, Period: period, From: from,
-		To: to, Out: target,
-		Client: &http.Client{Timeout: fetchTimeout, Transport: tries},
-		Sleep:  func(d time.Duration) { tries.wait(ctx, d) },
-		Progress: func(fetched int, through time.Time) {
-			if p.tty {
-				fmt.Fprintf(stderr, "\rfetched %s through %s UTC",
-					english.Count(fetched, "candle"), through.Format(minuteLayout))
-			}
-		}}
-	res, err := poloniex.Fetch(ctx, cfg)
-	if p.tty {
-		fmt.Fprint(stderr, "\r\033[K")
-	}
+		To: to, Out: target}
+	res, err := fetchCandles(ctx, o, cfg, stdout, stderr)
 	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("fetch %w: %s is as it was (%v)", errInterrupted, o.out, err)
-		}
-		var pe *poloniex.PeriodError
-		if errors.As(err, &pe) {
-			return periodMismatch(o, pe)
-		}
-		return fmt.Errorf("fetch %s %s: %w", o.pair, o.period, err)
+		return err
 	}
 	if res.Fetched == 0 {
 		kept := "nothing written"
@@ -143,6 +112,69 @@ func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--out %s: %v", o.out, err)
 		}
 	}
+	fetchSummary(o, period, res, stdout, stderr)
+	return nil
+}
+
+// fetchTarget returns the file fetch writes: --out itself when it exists, else a file
+// of its name in tmp, a new temporary directory beside it, which the caller removes
+// once the file is renamed into place. tmp is "" when --out exists.
+func fetchTarget(o *options) (target, tmp string, err error) {
+	fi, err := os.Stat(o.out)
+	switch {
+	case err == nil && fi.IsDir():
+		return "", "", fmt.Errorf("--out %s: is a directory; give the candle CSV file to "+
+			"write", o.out)
+	case err == nil:
+		return o.out, "", nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return "", "", fmt.Errorf("--out %s: cannot read it (%v); check the path and its "+
+			"permissions", o.out, fsmsg.Cause(err))
+	}
+	tmp, err = os.MkdirTemp(filepath.Dir(o.out), ".fetch-*")
+	if err != nil {
+		return "", "", fmt.Errorf("--out %s: cannot write in its directory (%v): choose a "+
+			"writable directory", o.out, fsmsg.Cause(err))
+	}
+	return filepath.Join(tmp, filepath.Base(o.out)), tmp, nil
+}
+
+// fetchCandles runs poloniex.Fetch with cfg, reporting on stderr its progress (on a
+// terminal) and each failed try, and says what an error means for --out: interrupted
+// with the file as it was, candles of another length than --period, or the API's error.
+func fetchCandles(ctx context.Context, o *options, cfg poloniex.Config, stdout,
+	stderr io.Writer) (poloniex.Result, error) {
+	p := newProgress(stdout, stderr)
+	tries := &tryReporter{stderr: stderr}
+	cfg.Client = &http.Client{Timeout: fetchTimeout, Transport: tries}
+	cfg.Sleep = func(d time.Duration) { tries.wait(ctx, d) }
+	cfg.Progress = func(fetched int, through time.Time) {
+		if p.tty {
+			fmt.Fprintf(stderr, "\rfetched %s through %s UTC",
+				english.Count(fetched, "candle"), through.Format(minuteLayout))
+		}
+	}
+	res, err := poloniex.Fetch(ctx, cfg)
+	if p.tty {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	if err == nil {
+		return res, nil
+	}
+	if ctx.Err() != nil {
+		return res, fmt.Errorf("fetch %w: %s is as it was (%v)", errInterrupted, o.out, err)
+	}
+	var pe *poloniex.PeriodError
+	if errors.As(err, &pe) {
+		return res, periodMismatch(o, pe)
+	}
+	return res, fmt.Errorf("fetch %s %s: %w", o.pair, o.period, err)
+}
+
+// fetchSummary prints fetch's summary line on stdout, after a warning on stderr when --out
+// held a single row, whose candle length could not be checked against --period.
+func fetchSummary(o *options, period time.Duration, res poloniex.Result, stdout,
+	stderr io.Writer) {
 	if res.OneRow {
 		fmt.Fprintf(stderr, "demo fetch: warning: %s held a single row (%s UTC), and one "+
 			"row cannot show its candle length; if it was not a %s candle, %s now mixes "+
@@ -153,7 +185,6 @@ func runFetch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		"already there: %s\n", english.Count(res.Fetched, o.period+" candle"),
 		res.First.Format(minuteLayout),
 		res.Last.Format(minuteLayout), res.Added, res.Updated, res.Existing, o.out)
-	return nil
 }
 
 // periodMismatch says that --out holds candles of another length than --period, with
