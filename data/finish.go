@@ -16,30 +16,54 @@ func fillLimit(rows int) int { return max(10*rows, 100_000) }
 // finish sorts the rows, drops exact duplicates, finds the period, the gaps and the
 // irregular spacings, fills the gaps when asked, and completes the report.
 func (rd *reader) finish() (*Series, error) {
-	rep := rd.rep
 	if len(rd.rows) == 0 {
-		unit := "row"
-		if rd.loc == "record" {
-			unit = "record"
-		}
-		switch {
-		case rep.Dropped == 1:
-			return nil, rd.errorf(0, "the only %s is bad and was dropped (%s): check the file's columns and values",
-				unit, dropReasons(rep.DroppedBy))
-		case rep.Dropped > 0:
-			return nil, rd.errorf(0, "all %d %ss are bad and were dropped (%s): check the file's columns and values",
-				rep.Dropped, unit, dropReasons(rep.DroppedBy))
-		case rd.loc == "record":
-			return nil, rd.errorf(0, "the JSON array is empty: the file holds no candles; save one with the candle objects in it")
-		}
-		return nil, rd.errorf(0, "no candles after the header: the file holds no data rows")
+		return nil, rd.noRows()
 	}
+	rows, err := rd.sorted()
+	if err != nil {
+		return nil, err
+	}
+	period := commonSpacing(rows)
+	gapAfter, err := rd.gaps(rows, period)
+	if err != nil {
+		return nil, err
+	}
+	candles := rd.candles(rows, gapAfter, period)
 
-	// Sort by time, keeping file order among equal times.
+	rep := rd.rep
+	rep.Rows = len(rows)
+	rep.First, rep.Last = rows[0].t, rows[len(rows)-1].t
+	rep.Period = period
+	return &Series{Source: rd.src, Candles: candles, Period: period}, nil
+}
+
+// noRows is the error of a source without a row to keep: every row dropped as bad, an
+// empty JSON array, or a CSV file with no line after its header.
+func (rd *reader) noRows() error {
+	rep := rd.rep
+	unit := "row"
+	if rd.loc == "record" {
+		unit = "record"
+	}
+	switch {
+	case rep.Dropped == 1:
+		return rd.errorf(0, "the only %s is bad and was dropped (%s): check the file's columns and values",
+			unit, dropReasons(rep.DroppedBy))
+	case rep.Dropped > 0:
+		return rd.errorf(0, "all %d %ss are bad and were dropped (%s): check the file's columns and values",
+			rep.Dropped, unit, dropReasons(rep.DroppedBy))
+	case rd.loc == "record":
+		return rd.errorf(0, "the JSON array is empty: the file holds no candles; save one with the candle objects in it")
+	}
+	return rd.errorf(0, "no candles after the header: the file holds no data rows")
+}
+
+// sorted returns the rows sorted by time, file order kept among equal times, with exact
+// duplicates dropped and counted; the same time with other values is an error.
+func (rd *reader) sorted() ([]row, error) {
 	rows := rd.rows
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].t < rows[j].t })
 
-	// Drop exact duplicates; the same time with other values is an error.
 	kept := rows[:1]
 	for _, r := range rows[1:] {
 		prev := &kept[len(kept)-1]
@@ -51,11 +75,14 @@ func (rd *reader) finish() (*Series, error) {
 			return nil, fmt.Errorf("%s %ss %d and %d: two different candles at %s UTC (%d): remove one of them",
 				rd.src, rd.loc, prev.line, r.line, fmtTime(r.t), r.t)
 		}
-		rep.Duplicates++
+		rd.rep.Duplicates++
 	}
-	rows = kept
+	return kept, nil
+}
 
-	// The period is the most common spacing; ties go to the shorter one.
+// commonSpacing is the period of rows, sorted and without duplicate times: the most
+// common spacing, ties going to the shorter one.
+func commonSpacing(rows []row) int64 {
 	count := map[int64]int{}
 	for i := 1; i < len(rows); i++ {
 		count[rows[i].t-rows[i-1].t]++
@@ -66,11 +93,18 @@ func (rd *reader) finish() (*Series, error) {
 			period = d
 		}
 	}
+	return period
+}
 
-	// Gaps: spacings of two or more whole periods. A spacing that is not a whole multiple
-	// of the period is irregular: reported apart, never filled, and never inside a window.
+// gaps reports the gaps between rows, spacings of two or more whole periods, and says
+// which rows a gap follows: gapAfter[i] when one lies between rows i and i+1. A spacing
+// that is not a whole multiple of the period is irregular: reported apart, never filled,
+// and never inside a window. Under FillPrevious, gaps that would add more than fillLimit
+// candles are an error.
+func (rd *reader) gaps(rows []row, period int64) (gapAfter []bool, err error) {
+	rep := rd.rep
 	filled := 0
-	gapAfter := make([]bool, len(rows)) // gapAfter[i]: a gap lies between rows i and i+1
+	gapAfter = make([]bool, len(rows))
 	for i := 1; i < len(rows); i++ {
 		d := rows[i].t - rows[i-1].t
 		if d == period {
@@ -89,23 +123,24 @@ func (rd *reader) finish() (*Series, error) {
 				english.Count(int(missing), "period"), rd.loc, fillLimit(len(rows)), english.Count(len(rows), "row"))
 		}
 	}
+	return gapAfter, nil
+}
 
+// candles returns the candles of rows, with each gap (gapAfter, see gaps) filled under
+// FillPrevious by candles that repeat the last close, counted in the report.
+func (rd *reader) candles(rows []row, gapAfter []bool, period int64) []Candle {
 	candles := make([]Candle, 0, len(rows))
 	for i := range rows {
 		if rd.opt.Fill == FillPrevious && i > 0 && gapAfter[i-1] {
 			c := candles[len(candles)-1].Close
 			for t := rows[i-1].t + period; t < rows[i].t; t += period {
 				candles = append(candles, Candle{Time: t, Open: c, High: c, Low: c, Close: c})
-				rep.Filled++
+				rd.rep.Filled++
 			}
 		}
 		candles = append(candles, rows[i].candle())
 	}
-
-	rep.Rows = len(rows)
-	rep.First, rep.Last = rows[0].t, rows[len(rows)-1].t
-	rep.Period = period
-	return &Series{Source: rd.src, Candles: candles, Period: period}, nil
+	return candles
 }
 
 func dropReasons(by map[string]int) string {
