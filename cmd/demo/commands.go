@@ -37,71 +37,89 @@ func runAll(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 // runPrepare reads and checks the data before it creates anything under --out, so that
 // bad input leaves no files behind.
 func runPrepare(_ context.Context, o *options, stdout, _ io.Writer) error {
-	var (
-		s   *data.Series
-		rep *data.Report
-		err error
-	)
-	if o.data == "" {
-		s, rep, err = data.Default()
-	} else {
-		// A missing file is data's to report; a directory would read as an I/O error.
-		if fi, err := os.Stat(o.data); err == nil && fi.IsDir() {
-			return fmt.Errorf("--data %s: is a directory; give a candle file", o.data)
-		}
-		opt := data.Options{Fill: o.fill, DropBad: o.dropBad}
-		if o.columns != "" {
-			opt.Columns = strings.Split(o.columns, ",")
-		}
-		s, rep, err = data.ReadFile(o.data, opt)
-	}
+	s, rep, err := readCandles(o)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, rep)
 
-	if err := checkStride(o.stride, len(s.Candles), s.Source); err != nil {
-		return err
-	}
-	ds, err := train.Prepare(s, train.PrepareOptions{Stride: o.stride,
-		ScaleOnWhole: o.scaleOnWhole})
+	ds, err := prepareDataset(o, s)
 	if err != nil {
-		return strideFix(err, s, o.stride)
-	}
-	if err := outDir(o.out, true); err != nil {
 		return err
 	}
 	path := filepath.Join(o.out, train.DatasetFile)
-	kept, err := keepDataset(o, ds, path)
+	kept, err := saveDataset(o, ds, path)
 	if err != nil {
 		return err
 	}
-	if !kept {
-		// run trains next: everything it writes is checked before the dataset is.
-		check := writableDir
-		if o.cmd == "run" {
-			check = writableOut
-		}
-		if err := check(o.out); err != nil {
-			return err
-		}
-		if err := ds.Save(path); err != nil {
-			return err
-		}
-	}
-	fitted := "the training windows"
-	if ds.ScaleOnWhole {
-		fitted = "the whole series"
-	}
-	fmt.Fprintf(stdout, "prepared %s and %s of %d+%d closes, "+
-		"stride %d; min-max scaler [%.2f, %.2f] USD fitted on %s: %s\n",
-		english.Count(ds.Train.Len(), "training window"),
-		english.Count(ds.Val.Len(), "validation window"), ds.In, ds.Out, ds.Stride,
-		ds.Scaler.Min, ds.Scaler.Max, fitted, path)
+	fmt.Fprintln(stdout, prepared(ds, path))
 	if kept {
 		fmt.Fprintf(stdout, "--resume: the same dataset as before; %s kept\n", path)
 	}
 	return nil
+}
+
+// readCandles reads --data with the reading flags, or the shipped candles without it.
+func readCandles(o *options) (*data.Series, *data.Report, error) {
+	if o.data == "" {
+		return data.Default()
+	}
+	// A missing file is data's to report; a directory would read as an I/O error.
+	if fi, err := os.Stat(o.data); err == nil && fi.IsDir() {
+		return nil, nil, fmt.Errorf("--data %s: is a directory; give a candle file", o.data)
+	}
+	opt := data.Options{Fill: o.fill, DropBad: o.dropBad}
+	if o.columns != "" {
+		opt.Columns = strings.Split(o.columns, ",")
+	}
+	return data.ReadFile(o.data, opt)
+}
+
+// prepareDataset makes the tutorial's windows of s with --stride and --scale-on-whole,
+// with the flag's fix when the stride leaves too few windows.
+func prepareDataset(o *options, s *data.Series) (*train.Dataset, error) {
+	if err := checkStride(o.stride, len(s.Candles), s.Source); err != nil {
+		return nil, err
+	}
+	ds, err := train.Prepare(s, train.PrepareOptions{Stride: o.stride,
+		ScaleOnWhole: o.scaleOnWhole})
+	if err != nil {
+		return nil, strideFix(err, s, o.stride)
+	}
+	return ds, nil
+}
+
+// saveDataset saves ds at path under --out, creating --out, unless keepDataset finds
+// it saved there already (run --resume); it says whether it kept the saved one.
+func saveDataset(o *options, ds *train.Dataset, path string) (kept bool, err error) {
+	if err := outDir(o.out, true); err != nil {
+		return false, err
+	}
+	if kept, err = keepDataset(o, ds, path); err != nil || kept {
+		return kept, err
+	}
+	// run trains next: everything it writes is checked before the dataset is.
+	check := writableDir
+	if o.cmd == "run" {
+		check = writableOut
+	}
+	if err := check(o.out); err != nil {
+		return false, err
+	}
+	return false, ds.Save(path)
+}
+
+// prepared is the line that closes prepare: the windows of ds, its scaler and its path.
+func prepared(ds *train.Dataset, path string) string {
+	fitted := "the training windows"
+	if ds.ScaleOnWhole {
+		fitted = "the whole series"
+	}
+	return fmt.Sprintf("prepared %s and %s of %d+%d closes, "+
+		"stride %d; min-max scaler [%.2f, %.2f] USD fitted on %s: %s",
+		english.Count(ds.Train.Len(), "training window"),
+		english.Count(ds.Val.Len(), "validation window"), ds.In, ds.Out, ds.Stride,
+		ds.Scaler.Min, ds.Scaler.Max, fitted, path)
 }
 
 // keepDataset says whether run --resume finds ds already saved at path, which it then
@@ -431,58 +449,23 @@ func settingsFlags(cmd string, se *train.SettingsError) error {
 const windowsEval = "evaluate scores runs on prepared candles; a --windows run has no " +
 	"USD scale: use demo predict"
 
+// runEvaluate scores the --model checkpoints in --out and the baselines on the
+// validation windows, writes results.md and the plots there, and prints the table.
 func runEvaluate(_ context.Context, o *options, stdout, _ io.Writer) error {
-	if err := outDir(o.out, false); err != nil {
-		return err
-	}
-	ckpts := filepath.Join(o.out, "checkpoints")
-	ds, err := train.LoadDataset(filepath.Join(o.out, train.DatasetFile))
-	if errors.Is(err, fs.ErrNotExist) && windowsRun(ckpts) {
-		return fmt.Errorf("%s: the checkpoints come from a --windows run; %s", ckpts,
-			windowsEval)
-	}
+	ds, err := evalDataset(o)
 	if err != nil {
 		return err
 	}
-	var models []train.Result
-	for _, name := range o.modelList {
-		r, err := train.EvaluateModel(ds, o.out, name, o.batch)
-		if errors.Is(err, train.ErrWindowsRun) {
-			return fmt.Errorf("%s: the %s checkpoints come from a --windows run; %s", ckpts,
-				name, windowsEval)
-		}
-		if err != nil {
-			return err
-		}
-		models = append(models, r)
-	}
-	baselines, err := train.Baselines(ds)
+	models, err := evaluateModels(o, ds)
 	if err != nil {
 		return err
 	}
-	results := append(append([]train.Result(nil), models...), baselines...)
-
 	path := filepath.Join(o.out, "results.md")
-	var notes []string
 	others := otherOutputs(o.out, o.modelList)
-	if len(others) > 0 {
-		notes = append(notes, fmt.Sprintf("Not in this table: %s in this directory, "+
-			"from an earlier run; `%s` scores them with these.",
-			strings.Join(others, ", "), evaluateAll(o)))
-	}
-	if err := train.WriteResults(path, ds, results, notes...); err != nil {
+	if err := writeResults(o, ds, models, others, path); err != nil {
 		return err
 	}
-	for _, r := range models {
-		png := filepath.Join(o.out, r.Name+"-predictions.png")
-		title := fmt.Sprintf("%s: validation closes and predictions (USD)", r.Name)
-		if err := train.PlotPredictions(png, title, ds, []train.Result{r}); err != nil {
-			return err
-		}
-	}
-	png := filepath.Join(o.out, "predictions.png")
-	if err := train.PlotPredictions(png, "validation closes and predictions (USD)", ds,
-		models); err != nil {
+	if err := plotPredictions(o.out, ds, models); err != nil {
 		return err
 	}
 
@@ -497,6 +480,72 @@ func runEvaluate(_ context.Context, o *options, stdout, _ io.Writer) error {
 			strings.Join(o.modelList, ", "))
 	}
 	return nil
+}
+
+// evalDataset loads the dataset prepared in --out, or says that its checkpoints come
+// from a --windows run, which has none to evaluate on.
+func evalDataset(o *options) (*train.Dataset, error) {
+	if err := outDir(o.out, false); err != nil {
+		return nil, err
+	}
+	ckpts := filepath.Join(o.out, "checkpoints")
+	ds, err := train.LoadDataset(filepath.Join(o.out, train.DatasetFile))
+	if errors.Is(err, fs.ErrNotExist) && windowsRun(ckpts) {
+		return nil, fmt.Errorf("%s: the checkpoints come from a --windows run; %s", ckpts,
+			windowsEval)
+	}
+	return ds, err
+}
+
+// evaluateModels scores each --model's checkpoint in --out on ds.
+func evaluateModels(o *options, ds *train.Dataset) ([]train.Result, error) {
+	ckpts := filepath.Join(o.out, "checkpoints")
+	var models []train.Result
+	for _, name := range o.modelList {
+		r, err := train.EvaluateModel(ds, o.out, name, o.batch)
+		if errors.Is(err, train.ErrWindowsRun) {
+			return nil, fmt.Errorf("%s: the %s checkpoints come from a --windows run; %s",
+				ckpts, name, windowsEval)
+		}
+		if err != nil {
+			return nil, err
+		}
+		models = append(models, r)
+	}
+	return models, nil
+}
+
+// writeResults writes results.md at path: the models, then the baselines, with a note
+// naming others, the outputs of models an earlier run left in --out.
+func writeResults(o *options, ds *train.Dataset, models []train.Result, others []string,
+	path string) error {
+	baselines, err := train.Baselines(ds)
+	if err != nil {
+		return err
+	}
+	results := append(append([]train.Result(nil), models...), baselines...)
+	var notes []string
+	if len(others) > 0 {
+		notes = append(notes, fmt.Sprintf("Not in this table: %s in this directory, "+
+			"from an earlier run; `%s` scores them with these.",
+			strings.Join(others, ", "), evaluateAll(o)))
+	}
+	return train.WriteResults(path, ds, results, notes...)
+}
+
+// plotPredictions plots each model's predictions in out, <model>-predictions.png, and
+// all of them together, predictions.png.
+func plotPredictions(out string, ds *train.Dataset, models []train.Result) error {
+	for _, r := range models {
+		png := filepath.Join(out, r.Name+"-predictions.png")
+		title := fmt.Sprintf("%s: validation closes and predictions (USD)", r.Name)
+		if err := train.PlotPredictions(png, title, ds, []train.Result{r}); err != nil {
+			return err
+		}
+	}
+	png := filepath.Join(out, "predictions.png")
+	return train.PlotPredictions(png, "validation closes and predictions (USD)", ds,
+		models)
 }
 
 // evaluateAll is the command that evaluates every model in o.out, to be copied as it
