@@ -12,8 +12,8 @@ import (
 
 // TestFetchRefusesOtherPeriod: fetching 5m candles into a file of 30m candles, or the
 // reverse, is refused before any request, naming the file and both lengths, and leaves
-// the file as it was. Before, the second fetch merged, "updating" the 30m candles at
-// the shared starts with 5m ones.
+// the file as it was: no candle of one length replaces one of the other at a shared
+// start.
 func TestFetchRefusesOtherPeriod(t *testing.T) {
 	cases := []struct {
 		name       string
@@ -170,10 +170,10 @@ func TestCheckSpacingGrid(t *testing.T) {
 	}
 }
 
-// TestFetchOneRowFile: a file of one row cannot show its candle length. A row off the
-// period's grid is refused before any request, the file unchanged; a row on it is
-// extended, and the result says the file held one row, for the caller to warn. Before,
-// a file of one 1d candle took 24 1h candles silently.
+// TestFetchOneRowFile: a file of one row cannot show its candle length, so it is never
+// extended silently. A row off the period's grid is refused before any request, the
+// file unchanged; a row on it is extended, and the result says the file held one row,
+// for the caller to warn.
 func TestFetchOneRowFile(t *testing.T) {
 	f := newFakeAPI(t, time.Hour, 24, nil)
 	var sleeps []time.Duration

@@ -24,7 +24,8 @@ func writeWindows(t *testing.T, name, text string) string {
 }
 
 // TestReadWindowsFirstLine: the first line is a header only when none of its fields is a
-// number, so a byte-order mark or a typo in the first value no longer drops a window.
+// number, so that neither a byte-order mark nor a typo in the first value makes a window
+// a header.
 func TestReadWindowsFirstLine(t *testing.T) {
 	in := windowsLine(256, "0.5", ",")
 	full := windowsLine(272, "0.25", ",")

@@ -14,8 +14,7 @@ import (
 
 // TestFetchRefusesOtherPeriod: a fetch whose --period differs from the candles already
 // in --out is refused naming the file, the spacing found and the fix, and writes
-// nothing. Before, fetching 5m candles into a 30m file printed "240 added, 48 updated"
-// and left a file of both.
+// nothing: a file never ends up holding candles of two lengths.
 func TestFetchRefusesOtherPeriod(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "m.csv")
@@ -162,9 +161,9 @@ func TestFetchMessages(t *testing.T) {
 	}
 }
 
-// TestFetchOneRowFile: a file of one candle cannot show its length. One 1d candle at
-// midnight takes 1h candles with a warning on stderr; one whose start is off the 1h grid
-// is refused, the file unchanged. Before, both took 24 1h candles silently.
+// TestFetchOneRowFile: a file of one candle cannot show its length, so it is never
+// extended silently. One 1d candle at midnight takes 1h candles with a warning on
+// stderr; one whose start is off the 1h grid is refused, the file unchanged.
 func TestFetchOneRowFile(t *testing.T) {
 	srv, requests := fakePoloniex(t, time.Hour)
 	out := filepath.Join(t.TempDir(), "d.csv")
