@@ -11,8 +11,9 @@
 // timestamps in whole unix seconds, unix milliseconds or ISO 8601 dates. Rows come back
 // sorted by time with exact duplicates dropped; a Report says what was read, which
 // periods are missing, which spacings are irregular (not a whole number of periods:
-// reported, kept, never inside a window) and which rows were dropped and why. Prices must lie in [MinPrice, MaxPrice]
-// so that NaN and Inf can never arise downstream; CheckCandle states the candle rules.
+// reported, kept, never inside a window) and which rows were dropped and why. Prices
+// must lie in [MinPrice, MaxPrice] so that NaN and Inf can never arise downstream;
+// CheckCandle states the candle rules.
 // Every error is one line that starts with the source name, names the line or column,
 // and says how to fix it. No input makes the package panic: not a file, and not a nil
 // *Series, *Windows, *Report or io.Reader either (Split and Read return an error, the

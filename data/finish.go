@@ -47,13 +47,14 @@ func (rd *reader) noRows() error {
 	}
 	switch {
 	case rep.Dropped == 1:
-		return rd.errorf(0, "the only %s is bad and was dropped (%s): check the file's columns and values",
-			unit, dropReasons(rep.DroppedBy))
+		return rd.errorf(0, "the only %s is bad and was dropped (%s): check the file's "+
+			"columns and values", unit, dropReasons(rep.DroppedBy))
 	case rep.Dropped > 0:
-		return rd.errorf(0, "all %d %ss are bad and were dropped (%s): check the file's columns and values",
-			rep.Dropped, unit, dropReasons(rep.DroppedBy))
+		return rd.errorf(0, "all %d %ss are bad and were dropped (%s): check the file's "+
+			"columns and values", rep.Dropped, unit, dropReasons(rep.DroppedBy))
 	case rd.loc == "record":
-		return rd.errorf(0, "the JSON array is empty: the file holds no candles; save one with the candle objects in it")
+		return rd.errorf(0, "the JSON array is empty: the file holds no candles; save one "+
+			"with the candle objects in it")
 	}
 	return rd.errorf(0, "no candles after the header: the file holds no data rows")
 }
@@ -72,8 +73,8 @@ func (rd *reader) sorted() ([]row, error) {
 			continue
 		}
 		if r.v != prev.v || r.has != prev.has {
-			return nil, fmt.Errorf("%s %ss %d and %d: two different candles at %s UTC (%d): remove one of them",
-				rd.src, rd.loc, prev.line, r.line, fmtTime(r.t), r.t)
+			return nil, fmt.Errorf("%s %ss %d and %d: two different candles at %s UTC (%d): "+
+				"remove one of them", rd.src, rd.loc, prev.line, r.line, fmtTime(r.t), r.t)
 		}
 		rd.rep.Duplicates++
 	}
@@ -119,8 +120,10 @@ func (rd *reader) gaps(rows []row, period int64) (gapAfter []bool, err error) {
 		gapAfter[i-1] = true
 		filled += int(missing)
 		if rd.opt.Fill == FillPrevious && filled > fillLimit(len(rows)) {
-			return nil, rd.errorf(rows[i].line, "filling the gap of %s before this %s would add more than %d candles to %s: check the timestamps, or keep the gaps",
-				english.Count(int(missing), "period"), rd.loc, fillLimit(len(rows)), english.Count(len(rows), "row"))
+			return nil, rd.errorf(rows[i].line, "filling the gap of %s before this %s would "+
+				"add more than %d candles to %s: check the timestamps, or keep the gaps",
+				english.Count(int(missing), "period"), rd.loc, fillLimit(len(rows)),
+				english.Count(len(rows), "row"))
 		}
 	}
 	return gapAfter, nil

@@ -38,7 +38,8 @@ func (rd *reader) readJSON(b []byte) error {
 			return rd.jsonError(b, err, n)
 		}
 		if obj == nil {
-			if err := rd.bad(n, &badRow{reason: ReasonFields, msg: "is null, not a candle object"}); err != nil {
+			null := &badRow{reason: ReasonFields, msg: "is null, not a candle object"}
+			if err := rd.bad(n, null); err != nil {
 				return err
 			}
 			continue
@@ -92,7 +93,8 @@ func jsonCells(obj map[string]any, cells *[nFields]string, present *[nFields]boo
 		case string:
 			cells[f] = v
 		default:
-			return &badRow{reason: ReasonNumber, msg: fmt.Sprintf("%s %s is not a number or a string", fieldNames[f], quote(fmt.Sprint(v)))}
+			return &badRow{reason: ReasonNumber, msg: fmt.Sprintf("%s %s is not a number or "+
+				"a string", fieldNames[f], quote(fmt.Sprint(v)))}
 		}
 		present[f], rank[f] = true, k
 	}
@@ -102,7 +104,8 @@ func jsonCells(obj map[string]any, cells *[nFields]string, present *[nFields]boo
 			want, reason = "date, timestamp or time", ReasonNoTime
 		}
 		return &badRow{reason: reason,
-			msg: fmt.Sprintf("no %s key among %s (keys are matched by name, case-insensitive)", want, quote(strings.Join(keys, ",")))}
+			msg: fmt.Sprintf("no %s key among %s (keys are matched by name, "+
+				"case-insensitive)", want, quote(strings.Join(keys, ",")))}
 	}
 	return nil
 }
@@ -114,9 +117,11 @@ func (rd *reader) jsonObject(b []byte) error {
 		Error string `json:"error"`
 	}
 	if json.Unmarshal(b, &e) == nil && e.Error != "" {
-		return rd.errorf(0, "the JSON is an error answer, not candles: %s: fix the request that saved it", quote(e.Error))
+		return rd.errorf(0, "the JSON is an error answer, not candles: %s: fix the request "+
+			"that saved it", quote(e.Error))
 	}
-	return rd.errorf(0, "the JSON is an object, not an array of candle objects: save the candle array itself")
+	return rd.errorf(0, "the JSON is an object, not an array of candle objects: save the "+
+		"candle array itself")
 }
 
 // jsonError turns an error from encoding/json into one line naming the line, or the
@@ -127,11 +132,14 @@ func (rd *reader) jsonError(b []byte, err error, n int) error {
 	switch {
 	case errors.As(err, &se):
 		line := 1 + bytes.Count(b[:min(max(se.Offset, 0), int64(len(b)))], []byte("\n"))
-		return fmt.Errorf("%s line %d: invalid JSON: %v: the file must be one complete JSON array of candle objects", rd.src, line, se)
+		return fmt.Errorf("%s line %d: invalid JSON: %v: the file must be one complete JSON "+
+			"array of candle objects", rd.src, line, se)
 	case errors.As(err, &te):
-		return rd.errorf(n, "is a JSON %s, not a candle object: the file must be an array of objects", te.Value)
+		return rd.errorf(n, "is a JSON %s, not a candle object: the file must be an array "+
+			"of objects", te.Value)
 	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
-		return rd.errorf(0, "the JSON ends early: the file must be one complete JSON array of candle objects")
+		return rd.errorf(0, "the JSON ends early: the file must be one complete JSON array "+
+			"of candle objects")
 	}
 	return rd.errorf(n, "invalid JSON: %v", err)
 }

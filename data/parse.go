@@ -67,7 +67,8 @@ type badRow struct {
 const fixBad = "fix the row, or skip bad rows with --drop-bad"
 
 // fixRange is the fix for a price outside [MinPrice, MaxPrice].
-const fixRange = "prices must lie in [1e-8, 1e12]: check the column and its unit, fix the row, or skip bad rows with --drop-bad"
+const fixRange = "prices must lie in [1e-8, 1e12]: check the column and its unit, " +
+	"fix the row, or skip bad rows with --drop-bad"
 
 // Reasons a row is dropped, the keys of Report.DroppedBy.
 const (
@@ -85,7 +86,8 @@ const (
 
 // parseRow turns the cells of one row into a row. present says which fields the file has
 // at all; cells holds their text. decComma selects decimal commas.
-func parseRow(line int, cells *[nFields]string, present *[nFields]bool, decComma bool) (row, *badRow) {
+func parseRow(line int, cells *[nFields]string, present *[nFields]bool,
+	decComma bool) (row, *badRow) {
 	r := row{line: line}
 
 	if !present[fTime] || isMissing(cells[fTime]) {
@@ -103,7 +105,8 @@ func parseRow(line int, cells *[nFields]string, present *[nFields]bool, decComma
 		}
 		v, msg := parseNumber(cells[f], f == fVolume, decComma)
 		if msg != "" {
-			return r, &badRow{reason: ReasonNumber, msg: fieldNames[f] + " " + quote(cells[f]) + " " + msg}
+			return r, &badRow{reason: ReasonNumber,
+				msg: fieldNames[f] + " " + quote(cells[f]) + " " + msg}
 		}
 		r.v[f], r.has[f] = v, true
 	}
@@ -145,7 +148,8 @@ func CheckCandle(c Candle) error {
 func (r *row) check() *badRow {
 	for f := fOpen; f <= fVolume; f++ {
 		if r.has[f] && (math.IsNaN(r.v[f]) || math.IsInf(r.v[f], 0)) {
-			return &badRow{reason: ReasonNumber, msg: fieldNames[f] + " " + fmtNum(r.v[f]) + " is not a finite number"}
+			return &badRow{reason: ReasonNumber,
+				msg: fieldNames[f] + " " + fmtNum(r.v[f]) + " is not a finite number"}
 		}
 	}
 	for f := fOpen; f <= fClose; f++ {
@@ -154,17 +158,21 @@ func (r *row) check() *badRow {
 		}
 		switch v := r.v[f]; {
 		case v <= 0:
-			return &badRow{reason: ReasonNotPositive, msg: fieldNames[f] + " " + fmtNum(v) + " is not above 0"}
+			return &badRow{reason: ReasonNotPositive,
+				msg: fieldNames[f] + " " + fmtNum(v) + " is not above 0"}
 		case v < MinPrice:
 			return &badRow{reason: ReasonPriceRange, fix: fixRange,
-				msg: fieldNames[f] + " " + fmtNum(v) + " is below 1e-8, the smallest price accepted"}
+				msg: fieldNames[f] + " " + fmtNum(v) + " is below 1e-8, the smallest " +
+					"price accepted"}
 		case v > MaxPrice:
 			return &badRow{reason: ReasonPriceRange, fix: fixRange,
-				msg: fieldNames[f] + " " + fmtNum(v) + " is above 1e12, the largest price accepted"}
+				msg: fieldNames[f] + " " + fmtNum(v) + " is above 1e12, the largest " +
+					"price accepted"}
 		}
 	}
 	if r.has[fVolume] && r.v[fVolume] < 0 {
-		return &badRow{reason: ReasonVolume, msg: "volume " + fmtNum(r.v[fVolume]) + " is negative"}
+		return &badRow{reason: ReasonVolume,
+			msg: "volume " + fmtNum(r.v[fVolume]) + " is negative"}
 	}
 	if r.has[fHigh] && r.has[fLow] && r.v[fHigh] < r.v[fLow] {
 		return &badRow{reason: ReasonHighLow,
@@ -176,11 +184,13 @@ func (r *row) check() *badRow {
 		}
 		if r.has[fLow] && r.v[f] < r.v[fLow] {
 			return &badRow{reason: ReasonOutside,
-				msg: fieldNames[f] + " " + fmtNum(r.v[f]) + " is below low " + fmtNum(r.v[fLow])}
+				msg: fieldNames[f] + " " + fmtNum(r.v[f]) + " is below low " +
+					fmtNum(r.v[fLow])}
 		}
 		if r.has[fHigh] && r.v[f] > r.v[fHigh] {
 			return &badRow{reason: ReasonOutside,
-				msg: fieldNames[f] + " " + fmtNum(r.v[f]) + " is above high " + fmtNum(r.v[fHigh])}
+				msg: fieldNames[f] + " " + fmtNum(r.v[f]) + " is above high " +
+					fmtNum(r.v[fHigh])}
 		}
 	}
 	return nil
@@ -240,7 +250,8 @@ func parseNumber(s string, volume, decComma bool) (float64, string) {
 	// underscores, none of which a candle file means.
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= '0' && c <= '9' || c == '.' || c == ',' || c == '-' || c == '+' || c == 'e' || c == 'E') {
+		if !(c >= '0' && c <= '9' || c == '.' || c == ',' || c == '-' || c == '+' ||
+			c == 'e' || c == 'E') {
 			if strings.EqualFold(s, "nan") || strings.Contains(strings.ToLower(s), "inf") {
 				return 0, "is not a finite number"
 			}
@@ -285,7 +296,8 @@ func normalizeSeparators(s string, decComma bool) (string, string) {
 	case decComma && comma == 1:
 		return strings.Replace(s, ",", ".", 1), "" // 1006,5
 	case comma == 1 && !validGroups(s, ','):
-		return "", "has a decimal comma in a comma-separated file: use '.' as the decimal point, or ';' as the delimiter"
+		return "", "has a decimal comma in a comma-separated file: use '.' as the " +
+			"decimal point, or ';' as the delimiter"
 	default:
 		return groups(s, ',', '.') // 1,006 or 1,006,500
 	}
@@ -295,7 +307,8 @@ func normalizeSeparators(s string, decComma bool) (string, string) {
 // groups of three digits, and makes dec the '.' decimal point.
 func groups(s string, sep, dec byte) (string, string) {
 	if !validGroups(s, sep) {
-		return "", "is not a number (misplaced thousands separator " + strconv.QuoteRune(rune(sep)) + ")"
+		return "", "is not a number (misplaced thousands separator " +
+			strconv.QuoteRune(rune(sep)) + ")"
 	}
 	s = strings.ReplaceAll(s, string(sep), "")
 	if dec != '.' {
@@ -370,7 +383,8 @@ func parseTime(s string) (int64, string) {
 			return t.Unix(), ""
 		}
 	}
-	return 0, "is not a time (use unix seconds, unix milliseconds, or an ISO date like 2017-07-13 23:30:00)"
+	return 0, "is not a time (use unix seconds, unix milliseconds, or an ISO date like " +
+		"2017-07-13 23:30:00)"
 }
 
 // notWhole is the message for a time with a fraction of a second. Candle times are whole
@@ -389,7 +403,8 @@ func parseUnix(s string) (t int64, msg string, ok bool) {
 		case n > maxSeconds*1000:
 			return 0, "is too large for unix seconds or milliseconds", true
 		case n > maxSeconds && n%1000 != 0:
-			return 0, fmt.Sprintf("is %d ms past a whole second: candle times are whole seconds, the start of each candle", n%1000), true
+			return 0, fmt.Sprintf("is %d ms past a whole second: candle times are whole "+
+				"seconds, the start of each candle", n%1000), true
 		case n > maxSeconds:
 			return n / 1000, "", true
 		}

@@ -27,7 +27,8 @@ var embedded embed.FS
 func Default() (*Series, *Report, error) {
 	b, err := embedded.ReadFile("poloniex/" + DefaultFile)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: embedded file missing: %v: rebuild seqnn from a full checkout", DefaultFile, err)
+		return nil, nil, fmt.Errorf("%s: embedded file missing: %v: rebuild seqnn from a "+
+			"full checkout", DefaultFile, err)
 	}
 	return Read(bytes.NewReader(b), DefaultFile, Options{})
 }
@@ -102,7 +103,8 @@ func openError(path string, err error) error {
 // they are never filled, and Split starts a new run of windows after them.
 func Read(r io.Reader, source string, opt Options) (*Series, *Report, error) {
 	if opt.Fill != "" && opt.Fill != FillPrevious {
-		return nil, nil, fmt.Errorf("%s: fill %q is not known: use %q or leave it empty to keep gaps", source, opt.Fill, FillPrevious)
+		return nil, nil, fmt.Errorf("%s: fill %q is not known: use %q or leave it empty to "+
+			"keep gaps", source, opt.Fill, FillPrevious)
 	}
 	if r == nil {
 		return nil, nil, fmt.Errorf("%s: no reader (nil io.Reader): pass the open file, "+
@@ -120,12 +122,15 @@ func Read(r io.Reader, source string, opt Options) (*Series, *Report, error) {
 	text := bytes.TrimLeft(b, " \t\r\n")
 	if len(text) == 0 {
 		if len(opt.Columns) > 0 {
-			return nil, nil, fmt.Errorf("%s: empty file: expected rows of %s", source, quote(strings.Join(opt.Columns, ",")))
+			return nil, nil, fmt.Errorf("%s: empty file: expected rows of %s", source,
+				quote(strings.Join(opt.Columns, ",")))
 		}
-		return nil, nil, fmt.Errorf("%s: empty file: expected a header line with at least date and close columns", source)
+		return nil, nil, fmt.Errorf("%s: empty file: expected a header line with at least "+
+			"date and close columns", source)
 	}
 
-	rd := &reader{src: source, opt: opt, rep: &Report{Source: source, DroppedBy: map[string]int{}}}
+	rd := &reader{src: source, opt: opt,
+		rep: &Report{Source: source, DroppedBy: map[string]int{}}}
 	switch text[0] {
 	case '[', '{':
 		rd.loc = "record"
@@ -273,7 +278,8 @@ func (rd *reader) readCSV(b []byte) error {
 		first := !seenRecord
 		seenRecord = true
 		if len(rec) != len(names) {
-			if err := rd.bad(line, fieldCount(len(rec), len(names), delim, len(rd.opt.Columns) > 0, first)); err != nil {
+			bad := fieldCount(len(rec), len(names), delim, len(rd.opt.Columns) > 0, first)
+			if err := rd.bad(line, bad); err != nil {
 				return err
 			}
 			continue
@@ -303,11 +309,13 @@ func (rd *reader) readCSV(b []byte) error {
 // csvError turns an error from encoding/csv into one line.
 func (rd *reader) csvError(err error, what string) error {
 	if err == io.EOF {
-		return rd.errorf(0, "empty file: expected a header line with at least date and close columns")
+		return rd.errorf(0, "empty file: expected a header line with at least date and "+
+			"close columns")
 	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return rd.errorf(pe.Line, "column %d: %v (check the quotes on %s: a field that holds a quote must be quoted, with the quote doubled)",
+		return rd.errorf(pe.Line, "column %d: %v (check the quotes on %s: a field that "+
+			"holds a quote must be quoted, with the quote doubled)",
 			pe.Column, pe.Err, what)
 	}
 	return rd.errorf(0, "cannot read CSV: %v", err)
@@ -320,12 +328,15 @@ func fieldCount(got, want int, delim rune, columnsGiven, first bool) *badRow {
 	if columnsGiven {
 		names = "--columns names"
 	}
-	b := &badRow{reason: ReasonFields, msg: fmt.Sprintf("%s, but %s %d", english.Count(got, "field"), names, want)}
+	b := &badRow{reason: ReasonFields,
+		msg: fmt.Sprintf("%s, but %s %d", english.Count(got, "field"), names, want)}
 	switch {
 	case columnsGiven && first:
-		b.fix = fmt.Sprintf("give --columns one name for each of the file's %s, in order; unknown names such as x are ignored", english.Count(got, "field"))
+		b.fix = fmt.Sprintf("give --columns one name for each of the file's %s, in order; "+
+			"unknown names such as x are ignored", english.Count(got, "field"))
 	case got > want:
-		b.fix = fmt.Sprintf("quote values that hold the delimiter %q, like \"1,006.5\", or skip bad rows with --drop-bad", delim)
+		b.fix = fmt.Sprintf("quote values that hold the delimiter %q, like \"1,006.5\", or "+
+			"skip bad rows with --drop-bad", delim)
 	default:
 		b.fix = "the line is cut short: complete it, or skip bad rows with --drop-bad"
 	}
@@ -355,7 +366,8 @@ func (rd *reader) columns(names []string, given, decComma bool) ([nFields]int, e
 			continue
 		}
 		if j, dup := seen[key]; dup {
-			return cols, rd.errorf(0, "columns %d and %d are both named %q: rename or remove one", j+1, i+1, strings.TrimSpace(name))
+			return cols, rd.errorf(0, "columns %d and %d are both named %q: rename or "+
+				"remove one", j+1, i+1, strings.TrimSpace(name))
 		}
 		seen[key] = i
 		if cols[f] < 0 || k < rank[f] {
@@ -373,12 +385,15 @@ func (rd *reader) columns(names []string, given, decComma bool) ([nFields]int, e
 			want = "date, timestamp or time"
 		}
 		if given {
-			return cols, rd.errorf(0, "--columns %s has no %s column: name one of the columns %s", header, want, want)
+			return cols, rd.errorf(0, "--columns %s has no %s column: name one of the "+
+				"columns %s", header, want, want)
 		}
 		if looksLikeData(names, decComma) {
-			return cols, rd.errorf(1, "%s looks like data, not a header: name the columns with --columns, e.g. --columns date,open,high,low,close,volume", header)
+			return cols, rd.errorf(1, "%s looks like data, not a header: name the columns "+
+				"with --columns, e.g. --columns date,open,high,low,close,volume", header)
 		}
-		return cols, rd.errorf(0, "no %s column in header %s (columns are matched by name, case-insensitive; use --columns for a file without a header)", want, header)
+		return cols, rd.errorf(0, "no %s column in header %s (columns are matched by name, "+
+			"case-insensitive; use --columns for a file without a header)", want, header)
 	}
 	return cols, nil
 }

@@ -24,12 +24,14 @@ type MinMax struct {
 // Prices the reader accepts (see MinPrice and MaxPrice) always pass.
 func FitMinMax(values []float64) (MinMax, error) {
 	if len(values) == 0 {
-		return MinMax{}, fmt.Errorf("min-max scaling: no values to fit: pass at least two different values")
+		return MinMax{}, fmt.Errorf("min-max scaling: no values to fit: pass at least two " +
+			"different values")
 	}
 	m := MinMax{Min: values[0], Max: values[0]}
 	for i, v := range values {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return MinMax{}, fmt.Errorf("min-max scaling: value %d is %v: remove non-finite values before fitting", i, v)
+			return MinMax{}, fmt.Errorf("min-max scaling: value %d is %v: remove non-finite "+
+				"values before fitting", i, v)
 		}
 		m.Min = math.Min(m.Min, v)
 		m.Max = math.Max(m.Max, v)
@@ -39,13 +41,18 @@ func FitMinMax(values []float64) (MinMax, error) {
 		if len(values) == 1 {
 			all = "the only value is"
 		}
-		return MinMax{}, fmt.Errorf("min-max scaling: %s %v, so there is no range to scale by: use a series whose prices move", all, m.Min)
+		return MinMax{}, fmt.Errorf("min-max scaling: %s %v, so there is no range to scale "+
+			"by: use a series whose prices move", all, m.Min)
 	}
 	d := m.Max - m.Min
 	if sq := d * d; math.IsInf(sq, 0) {
-		return MinMax{}, fmt.Errorf("min-max scaling: range %v to %v overflows float64 when squared, so errors in price units would be +Inf: check the prices, or rescale them first", m.Min, m.Max)
+		return MinMax{}, fmt.Errorf("min-max scaling: range %v to %v overflows float64 when "+
+			"squared, so errors in price units would be +Inf: check the prices, or rescale "+
+			"them first", m.Min, m.Max)
 	} else if sq < minNormal {
-		return MinMax{}, fmt.Errorf("min-max scaling: range %v to %v is too narrow: its square %v is not a normal float64, so errors in price units would vanish: check the prices, or rescale them first", m.Min, m.Max, sq)
+		return MinMax{}, fmt.Errorf("min-max scaling: range %v to %v is too narrow: its "+
+			"square %v is not a normal float64, so errors in price units would vanish: "+
+			"check the prices, or rescale them first", m.Min, m.Max, sq)
 	}
 	return m, nil
 }

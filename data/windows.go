@@ -52,15 +52,17 @@ func Split(s *Series, in, out, stride int, trainFrac float64) (train, val *Windo
 		src = "series"
 	}
 	if in <= 0 || out <= 0 || stride <= 0 {
-		return nil, nil, fmt.Errorf("%s: window of %s, %s, stride %d: all three must be at least 1", src,
-			english.Count(in, "input"), english.Count(out, "target"), stride)
+		return nil, nil, fmt.Errorf("%s: window of %s, %s, stride %d: all three must be at "+
+			"least 1", src, english.Count(in, "input"), english.Count(out, "target"), stride)
 	}
 	if in > math.MaxInt32 || out > math.MaxInt32 {
-		return nil, nil, fmt.Errorf("%s: window of %s and %s is too large: use at most %d of each", src,
-			english.Count(in, "input"), english.Count(out, "target"), math.MaxInt32)
+		return nil, nil, fmt.Errorf("%s: window of %s and %s is too large: use at most %d "+
+			"of each", src, english.Count(in, "input"), english.Count(out, "target"),
+			math.MaxInt32)
 	}
 	if !(trainFrac > 0 && trainFrac < 1) {
-		return nil, nil, fmt.Errorf("%s: training fraction %v is not between 0 and 1: use e.g. 0.8 for the tutorial's 80/20 split", src, trainFrac)
+		return nil, nil, fmt.Errorf("%s: training fraction %v is not between 0 and 1: use "+
+			"e.g. 0.8 for the tutorial's 80/20 split", src, trainFrac)
 	}
 	size := in + out
 
@@ -119,15 +121,16 @@ func tooFew(s *Series, src string, runs []int, found, gaps, irregular, in, out i
 			return fmt.Errorf("%s: %s, but one window needs %s: use a longer file",
 				src, english.Count(n, "row"), window)
 		}
-		return fmt.Errorf("%s: %d rows make only 1 window of %s, and a split needs one to train and one to validate: use a longer file",
-			src, n, window)
+		return fmt.Errorf("%s: %d rows make only 1 window of %s, and a split needs one to "+
+			"train and one to validate: use a longer file", src, n, window)
 	}
 
 	cause, fix := "the gaps split", "fill the gaps (--fill previous) or use a longer file"
 	switch grid := fmtSeconds(s.Period); {
 	case gaps > 0 && irregular > 0:
 		cause = "the gaps and irregular spacings split"
-		fix = "fix the times that are off the " + grid + " grid, fill the gaps (--fill previous), or use a longer file"
+		fix = "fix the times that are off the " + grid + " grid, fill the gaps " +
+			"(--fill previous), or use a longer file"
 	case irregular > 0:
 		cause = "the irregular spacings split"
 		if irregular == 1 {
@@ -150,7 +153,8 @@ func tooFew(s *Series, src string, runs []int, found, gaps, irregular, in, out i
 // many runs their number and the longest.
 func runLengths(runs []int) string {
 	if len(runs) > 5 {
-		return fmt.Sprintf("%d runs, the longest of %s", len(runs), english.Count(slices.Max(runs), "row"))
+		return fmt.Sprintf("%d runs, the longest of %s", len(runs),
+			english.Count(slices.Max(runs), "row"))
 	}
 	parts := make([]string, len(runs))
 	for i, r := range runs {
