@@ -40,11 +40,13 @@ type AdamConfig struct {
 }
 
 // Validate reports the first hyperparameter outside the range Adam is defined on: β₁ and
-// β₂ in [0, 1) and epsilon not negative, as torch.optim.Adam checks; the learning rate
-// positive (torch also takes 0, a step that changes nothing); each finite; and Form
-// Keras or PyTorch. Epsilon 0 is allowed, as in both frameworks, though an entry whose
-// gradients are all zero then becomes 0/0 = NaN. NewAdam panics on what Validate reports;
-// a caller that takes the hyperparameters from a user calls Validate first for an error.
+// β₂ in [0, 1), as torch.optim.Adam checks; the learning rate positive (torch also takes
+// 0, a step that changes nothing); epsilon positive; each finite; and Form Keras or
+// PyTorch. Epsilon 0 is refused although torch.optim.Adam (which checks only ε ≥ 0) and
+// Keras accept it: an entry whose gradients have all been zero has m = v = 0, and its
+// step m/(√v + ε) is then 0/0 = NaN, which turns the weight into NaN. NewAdam panics on
+// what Validate reports; a caller that takes the hyperparameters from a user calls
+// Validate first for an error.
 func (c AdamConfig) Validate() error {
 	switch {
 	case !(c.LR > 0) || math.IsInf(c.LR, 1):
@@ -58,9 +60,9 @@ func (c AdamConfig) Validate() error {
 		return fmt.Errorf("optim: Adam β₁ (Beta1) %g: must be in [0, 1)", c.Beta1)
 	case !(c.Beta2 >= 0 && c.Beta2 < 1):
 		return fmt.Errorf("optim: Adam β₂ (Beta2) %g: must be in [0, 1)", c.Beta2)
-	case !(c.Epsilon >= 0) || math.IsInf(c.Epsilon, 1):
-		return fmt.Errorf("optim: Adam epsilon %g: must be finite and not negative",
-			c.Epsilon)
+	case !(c.Epsilon > 0) || math.IsInf(c.Epsilon, 1):
+		return fmt.Errorf("optim: Adam epsilon %g: must be positive and finite (with 0, "+
+			"a zero gradient makes the step 0/0 = NaN)", c.Epsilon)
 	case c.Form != Keras && c.Form != PyTorch:
 		return fmt.Errorf("optim: Adam %v: want Keras or PyTorch", c.Form)
 	}

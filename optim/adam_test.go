@@ -148,7 +148,8 @@ func TestAdamConfigValidate(t *testing.T) {
 	}{
 		{def, ""},
 		{with(func(c *AdamConfig) { c.Form = PyTorch }), ""},
-		{with(func(c *AdamConfig) { c.Beta1, c.Beta2, c.Epsilon = 0, 0, 0 }), ""},
+		{with(func(c *AdamConfig) { c.Beta1, c.Beta2 = 0, 0 }), ""},
+		{with(func(c *AdamConfig) { c.Epsilon = 0 }), "epsilon 0: must be positive"},
 		{AdamConfig{}, "learning rate 0: must be positive and finite (a zero AdamConfig"},
 		{with(func(c *AdamConfig) { c.LR = 0 }), "learning rate 0: must be positive"},
 		{with(func(c *AdamConfig) { c.LR = -0.001 }), "learning rate -0.001: must be positive"},
@@ -158,7 +159,7 @@ func TestAdamConfigValidate(t *testing.T) {
 		{with(func(c *AdamConfig) { c.Beta1 = -0.1 }), "β₁ (Beta1) -0.1: must be in [0, 1)"},
 		{with(func(c *AdamConfig) { c.Beta2 = 1.5 }), "β₂ (Beta2) 1.5: must be in [0, 1)"},
 		{with(func(c *AdamConfig) { c.Beta2 = math.NaN() }), "β₂ (Beta2) NaN"},
-		{with(func(c *AdamConfig) { c.Epsilon = -1e-8 }), "epsilon -1e-08: must be finite"},
+		{with(func(c *AdamConfig) { c.Epsilon = -1e-8 }), "epsilon -1e-08: must be positive"},
 		{with(func(c *AdamConfig) { c.Epsilon = math.Inf(1) }), "epsilon +Inf"},
 		{with(func(c *AdamConfig) { c.Form = 7 }), "Form(7): want Keras or PyTorch"},
 	} {
