@@ -28,10 +28,14 @@ type Sequential[T Float] struct {
 //
 // Each position needs a layer of its own: a nil layer, or one instance at two positions
 // (whose weights Params would list twice and an optimizer would update twice), is an
-// error naming the positions.
+// error naming the positions. No layers at all is an error too: such a model would
+// return its input, with nothing to train.
 func NewSequential[T Float](in Shape, maxB int, seed uint64, layers ...Layer[T]) (*Sequential[T], error) {
 	if maxB < 1 {
 		return nil, fmt.Errorf("nn: batch size %d: must be at least 1", maxB)
+	}
+	if len(layers) == 0 {
+		return nil, fmt.Errorf("nn: no layers: give at least one layer")
 	}
 	if err := checkLayers(layers); err != nil {
 		return nil, err

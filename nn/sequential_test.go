@@ -101,7 +101,7 @@ func TestSequentialBackwardMisuse(t *testing.T) {
 
 // TestNewSequentialLayerErrors checks that a nil layer and one instance at two positions
 // are errors naming the positions, not a nil dereference or a model whose Params list
-// the same memory twice.
+// the same memory twice, and that no layers at all is an error, not an identity model.
 func TestNewSequentialLayerErrors(t *testing.T) {
 	d := NewDense[float64](2, kernels.Linear)
 	var typedNil *Dense[float64]
@@ -110,6 +110,7 @@ func TestNewSequentialLayerErrors(t *testing.T) {
 		layers []Layer[float64]
 		want   string
 	}{
+		{"none", nil, "nn: no layers: give at least one layer"},
 		{"nil", []Layer[float64]{NewDense[float64](3, kernels.Tanh), nil},
 			"nn: layer 1 is nil"},
 		{"typed nil", []Layer[float64]{typedNil}, "nn: layer 0 is a nil *nn.Dense[float64]"},
