@@ -17,8 +17,9 @@
 // Every error is one line that starts with the source name, names the line or column,
 // and says how to fix it. No input makes the package panic: not a file, and not a nil
 // *Series, *Windows, *Report or io.Reader either (Split and Read return an error, the
-// methods treat nil as empty). The one panic is MinMax.ScaleTo and UnscaleTo given
-// slices of different lengths, a programming error.
+// methods treat nil as empty). The panics are programming errors of MinMax: ScaleTo and
+// UnscaleTo given slices of different lengths, and a MinMax without a range (the zero
+// value, or one not made by FitMinMax with Min ≥ Max) asked to scale.
 //
 // Default returns the shipped Poloniex USDT_BTC 30-minute candles (2015-02-19 to
 // 2017-07-13, 42,010 rows), embedded in the binary; Provenance returns their SOURCES.md.

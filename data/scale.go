@@ -13,6 +13,10 @@ import (
 //
 // Fit it on the training closes only (train.X and train.Y) so that nothing from the
 // validation period leaks into training; validation values may then fall outside [0, 1].
+//
+// Min must lie below Max, with a finite Max - Min, as FitMinMax ensures. The zero value
+// does not: it has no range to scale by, and Scale and Unscale panic on it (and on any
+// MinMax without such a range) rather than return ±Inf, NaN or Min for every value.
 type MinMax struct {
 	Min, Max float64
 }
@@ -60,18 +64,29 @@ func FitMinMax(values []float64) (MinMax, error) {
 // minNormal is the smallest positive normal float64, 2^-1022.
 const minNormal = 0x1p-1022
 
-// Scale returns (v - Min) / (Max - Min).
+// Scale returns (v - Min) / (Max - Min). It panics when m has no range (see MinMax).
 func (m MinMax) Scale(v float64) float64 {
+	m.mustRange("Scale")
 	return (v - m.Min) / (m.Max - m.Min)
 }
 
-// Unscale returns v*(Max - Min) + Min, the inverse of Scale.
+// Unscale returns v*(Max - Min) + Min, the inverse of Scale. It panics when m has no
+// range (see MinMax).
 func (m MinMax) Unscale(v float64) float64 {
+	m.mustRange("Unscale")
 	return v*(m.Max-m.Min) + m.Min
 }
 
+// mustRange panics, naming the method op, unless Min < Max and Max - Min is finite.
+func (m MinMax) mustRange(op string) {
+	if !(m.Max > m.Min) || math.IsInf(m.Max-m.Min, 0) {
+		panic(fmt.Sprintf("data: MinMax.%s: range [%v, %v] has no finite width to scale "+
+			"by (a zero MinMax?): make the scaler with FitMinMax", op, m.Min, m.Max))
+	}
+}
+
 // ScaleTo writes Scale(src[i]) into dst[i]. dst and src may be the same slice; it panics
-// when their lengths differ.
+// when their lengths differ, or when m has no range.
 func (m MinMax) ScaleTo(dst, src []float64) {
 	if len(dst) != len(src) {
 		panic("data: ScaleTo: dst and src lengths differ")
@@ -82,7 +97,7 @@ func (m MinMax) ScaleTo(dst, src []float64) {
 }
 
 // UnscaleTo writes Unscale(src[i]) into dst[i]. dst and src may be the same slice; it
-// panics when their lengths differ.
+// panics when their lengths differ, or when m has no range.
 func (m MinMax) UnscaleTo(dst, src []float64) {
 	if len(dst) != len(src) {
 		panic("data: UnscaleTo: dst and src lengths differ")

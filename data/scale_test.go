@@ -1,6 +1,7 @@
 package data
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -75,5 +76,31 @@ func TestFitMinMaxErrors(t *testing.T) {
 	if d := m.Unscale(1) - m.Unscale(0); math.IsInf(d*d, 0) || float32(m.Scale(math.Nextafter(MinPrice, 1))) == 0 {
 		t.Errorf("range [%v, %v]: squared width %v, smallest scaled step %v in float32", m.Min, m.Max, d*d,
 			float32(m.Scale(math.Nextafter(MinPrice, 1))))
+	}
+}
+
+// TestMinMaxWithoutRange: a MinMax without a range to scale by, the zero value among
+// them, panics with a message naming the method and FitMinMax, where it used to return
+// +Inf (Scale(5) of the zero value), NaN or Min for every value.
+func TestMinMaxWithoutRange(t *testing.T) {
+	for _, m := range []MinMax{{}, {Min: 3, Max: 3}, {Min: 5, Max: 1},
+		{Min: math.NaN(), Max: 1}, {Min: -math.MaxFloat64, Max: math.MaxFloat64}} {
+		for op, f := range map[string]func(){
+			"Scale":     func() { m.Scale(5) },
+			"Unscale":   func() { m.Unscale(0.5) },
+			"ScaleTo":   func() { m.ScaleTo(make([]float64, 1), []float64{5}) },
+			"UnscaleTo": func() { m.UnscaleTo(make([]float64, 1), []float64{0.5}) },
+		} {
+			func() {
+				defer func() {
+					msg := fmt.Sprint(recover())
+					if !strings.Contains(msg, "has no finite width to scale by") ||
+						!strings.Contains(msg, "FitMinMax") {
+						t.Errorf("%+v.%s: recovered %q, want the no-range panic", m, op, msg)
+					}
+				}()
+				f()
+			}()
+		}
 	}
 }
