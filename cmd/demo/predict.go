@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/seqnn/seqnn/data"
+	"github.com/seqnn/seqnn/nn"
+	"github.com/seqnn/seqnn/train"
+)
+
+// runPredict prints the model's predictions for every window of --input, one line of
+// Out comma-separated values per window, formatted to round-trip in the dtype used.
+//
+// The weights file's recorded model, convention and dtype are the defaults. A --model or
+// --convention other than the recorded one is refused: it builds another model, whose
+// numbers would look plausible and be wrong. A --dtype other than the recorded one is a
+// conversion the user asked for (float64 weights run in float32), so it runs, with a
+// note on stderr. With --usd the windows are read in USD and scaled with the prepared
+// dataset's scaler, and the predictions are scaled back to USD.
+func runPredict(_ context.Context, o *options, stdout, stderr io.Writer) error {
+	if err := inputFile("weights", o.weights, "the model's safetensors file"); err != nil {
+		return err
+	}
+	if err := inputFile("input", o.input, "a CSV file of windows"); err != nil {
+		return err
+	}
+	w, err := train.OpenWeights(o.weights)
+	if err != nil {
+		return err
+	}
+	model, err := predictModel(o, w)
+	if err != nil {
+		return err
+	}
+	recConv, recDType := w.Meta["convention"], w.Meta["dtype"]
+	conv, dtype := o.convention, o.dtype
+	if conv == "" {
+		conv = recConv
+	}
+	if dtype == "" {
+		dtype = recDType
+	}
+	if conv, err = train.ParseConvention(conv); err != nil {
+		return fmt.Errorf("%s: %w; pass --convention", o.weights, err)
+	}
+	if dtype, err = train.ParseDType(dtype); err != nil {
+		return fmt.Errorf("%s: %w; pass --dtype", o.weights, err)
+	}
+	if rec, err := train.ParseConvention(recConv); recConv != "" && err == nil &&
+		rec != conv {
+		return fmt.Errorf("--convention %s: %s records convention %s, so its weights are "+
+			"for the %s form of the model; leave out --convention, or give weights of "+
+			"the %s convention", conv, o.weights, rec, rec, conv)
+	}
+	var scaler *data.MinMax
+	if o.usd {
+		if scaler, err = predictScaler(o, w); err != nil {
+			return err
+		}
+	}
+	if rec, err := train.ParseDType(recDType); recDType != "" && err == nil && rec != dtype {
+		fmt.Fprintf(stderr, "demo predict: note: %s records dtype %s; running it in %s "+
+			"as --dtype asks\n", o.weights, rec, dtype)
+	}
+	x, err := train.ReadWindows(o.input, train.TutorialIn, train.TutorialOut, false)
+	if err != nil {
+		return err
+	}
+	if scaler != nil {
+		scaler.ScaleTo(x.X, x.X)
+	}
+	if dtype == "float64" {
+		return predict[float64](stdout, o.input, model, conv, w, x, scaler, 64)
+	}
+	return predict[float32](stdout, o.input, model, conv, w, x, scaler, 32)
+}
+
+// predictModel is the model --weights holds: the one its metadata records, or --model
+// for a file that records none. A --model other than the recorded one is an error.
+func predictModel(o *options, w *train.WeightsFile) (string, error) {
+	rec := w.Meta["model"]
+	if rec != "" {
+		if _, err := train.ParseModels(rec); err != nil {
+			return "", fmt.Errorf("%s: the file records model %q, not one of %s; pass "+
+				"--model", o.weights, rec, strings.Join(train.Models, ", "))
+		}
+	}
+	switch {
+	case len(o.modelList) == 1 && rec != "" && o.modelList[0] != rec:
+		return "", fmt.Errorf("--model %s: %s records model %s; leave out --model, or "+
+			"give weights of the %s model", o.modelList[0], o.weights, rec, o.modelList[0])
+	case len(o.modelList) == 1:
+		return o.modelList[0], nil
+	case rec == "":
+		return "", fmt.Errorf("--model: %s records no model (it is not a checkpoint); "+
+			"give the one its weights are for: %s", o.weights,
+			strings.Join(train.Models, ", "))
+	}
+	return rec, nil
+}
+
+// predictScaler is the min-max scaler of the prepared dataset for --usd: --dataset, or
+// the dataset.safetensors of the run whose checkpoints directory holds --weights. A
+// checkpoint that records another dataset's digest is refused: its scaler would give
+// plausible and wrong prices.
+func predictScaler(o *options, w *train.WeightsFile) (*data.MinMax, error) {
+	path := o.dataset
+	if path == "" {
+		path = filepath.Join(filepath.Dir(filepath.Dir(o.weights)), train.DatasetFile)
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("--usd: no prepared dataset at %s, beside the "+
+				"checkpoints directory of %s; give the dataset the weights were trained "+
+				"on with --dataset FILE", path, o.weights)
+		}
+	} else if err := inputFile("dataset", path, "the prepared dataset.safetensors"); err != nil {
+		return nil, err
+	}
+	ds, err := train.LoadDataset(path)
+	if err != nil {
+		return nil, err
+	}
+	switch rec := w.Meta["dataset"]; {
+	case (train.CheckpointMeta{Dataset: rec}).FromWindows():
+		return nil, fmt.Errorf("--usd: %s was trained on --windows files, in model space, "+
+			"with no USD scale; leave out --usd", o.weights)
+	case rec != "" && rec != ds.Digest:
+		return nil, fmt.Errorf("--usd: %s was trained on another dataset than %s (prepared "+
+			"again since?); give the dataset it was trained on with --dataset FILE", o.weights,
+			path)
+	}
+	return &ds.Scaler, nil
+}
+
+// predict prints m's predictions of the windows x, in USD through scaler when it is not
+// nil, else as the model gives them.
+func predict[T nn.Float](stdout io.Writer, src, model, conv string, w *train.WeightsFile,
+	x *data.Windows, scaler *data.MinMax, bits int) error {
+	B := min(64, x.Len())
+	m, err := train.BuildModel[T](model, conv, x.In, B, 0)
+	if err != nil {
+		return err
+	}
+	if err := train.LoadWeights(w, m, model); err != nil {
+		return err
+	}
+	pred, err := train.Predict(m, x.X, B)
+	if err != nil {
+		return err
+	}
+	Out := m.Out.Size()
+	// Print nothing rather than a line of NaN: a non-finite prediction means an input
+	// far outside what the model was trained on.
+	for i, v := range pred {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			space := "predict takes windows in model space, scaled as the model was " +
+				"trained (see docs/DATA.md), or in USD with --usd"
+			if scaler != nil {
+				space = "with --usd, give the window's closes in USD"
+			}
+			return fmt.Errorf("%s: window %d (counted from 1) gives a prediction of %v: its "+
+				"values are far outside the model's range; %s", src, i/Out+1, f, space)
+		}
+	}
+	var b strings.Builder
+	for n := range x.Len() {
+		b.Reset()
+		for j, v := range pred[n*Out : (n+1)*Out] {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			f := float64(v)
+			if scaler != nil {
+				f = scaler.Unscale(f)
+			}
+			b.WriteString(strconv.FormatFloat(f, 'g', -1, bits))
+		}
+		b.WriteByte('\n')
+		if _, err := io.WriteString(stdout, b.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
