@@ -379,8 +379,11 @@ func (ds *Dataset) check(what string) error {
 		w    *data.Windows
 	}{{"training", ds.Train}, {"validation", ds.Val}} {
 		N := p.w.Len()
-		if N == 0 {
+		if N == 0 && (p.w == nil || len(p.w.X)+len(p.w.Y) == 0) {
 			return fmt.Errorf("%s: the dataset has no %s windows: %s", what, p.name, fix)
+		}
+		if err := raggedWindows(p.name, p.w, ds.In, ds.Out); err != nil {
+			return fmt.Errorf("%s: %w: %s", what, err, fix)
 		}
 		if p.w.In != ds.In || p.w.Out != ds.Out || len(p.w.X) != N*ds.In ||
 			len(p.w.Y) != N*ds.Out {
@@ -389,6 +392,34 @@ func (ds *Dataset) check(what string) error {
 				english.Count(len(p.w.X), "input"), english.Count(len(p.w.Y), "target"),
 				english.Count(N, "window"), ds.In, ds.Out, N*ds.In, N*ds.Out, fix)
 		}
+	}
+	return nil
+}
+
+// raggedWindows says how the windows w, named name, fail to hold whole windows of in
+// inputs and out targets, one per window start: X or Y not a whole number of windows,
+// or X, Y and Start counting different numbers of windows. It returns nil when they
+// agree, and leaves w.In and w.Out to check.
+func raggedWindows(name string, w *data.Windows, in, out int) error {
+	for _, f := range []struct {
+		field string
+		v     []float64
+		size  int
+		what  string
+	}{{"X", w.X, in, "input"}, {"Y", w.Y, out, "target"}} {
+		if len(f.v)%f.size != 0 {
+			return fmt.Errorf("the %s windows' %s holds %s, not a whole number of windows "+
+				"of %d (%s and %s left over)", name, f.field,
+				english.Count(len(f.v), "value"), f.size,
+				english.Count(len(f.v)/f.size, "window"),
+				english.Count(len(f.v)%f.size, f.what))
+		}
+	}
+	nx, ny, ns := len(w.X)/in, len(w.Y)/out, len(w.Start)
+	if nx != ns || ny != ns {
+		return fmt.Errorf("the %s windows are ragged: X holds the inputs of %s, Y the "+
+			"targets of %d and Start %d; all three must count the same windows", name,
+			english.Count(nx, "window"), ny, ns)
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/seqnn/seqnn/data"
 )
 
 // wantErr fails t unless err holds every part of want.
@@ -180,5 +182,70 @@ func TestReadCheckpointExported(t *testing.T) {
 	m2, _ := BuildModel[float64]("gru", Keras, 256, 2, 4)
 	if err := LoadWeights(w, m2, "gru"); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestFitBadAdamForm: an Adam form other than optim.Keras and optim.PyTorch is an error
+// naming the field, as every other bad Config field is, not a panic in optim.NewAdam;
+// nothing is written.
+func TestFitBadAdamForm(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+	out := filepath.Join(dir, "out")
+	cfg := Config{Model: "cnn", Epochs: 1, Batch: 8, OutDir: out, AdamForm: 9}
+	_, err := Fit(context.Background(), ds, cfg, nil)
+	wantErr(t, "Fit(AdamForm 9)", err, "cnn", "Config.AdamForm", "Form(9)",
+		"want Keras or PyTorch")
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Fit with a bad Adam form created %s", out)
+	}
+}
+
+// TestPlotNilDataset: PlotPredictions of a nil or series-less dataset is an error, as
+// WriteResults's is, not a nil dereference, and writes no file.
+func TestPlotNilDataset(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.png")
+	wantErr(t, "PlotPredictions(nil)", PlotPredictions(path, "t", nil, nil),
+		"nil *Dataset")
+	ds := &Dataset{In: 2, Out: 1, Train: &data.Windows{In: 2, Out: 1, X: []float64{1, 2},
+		Y: []float64{3}, Start: []int{0}}, Val: &data.Windows{In: 2, Out: 1,
+		X: []float64{1, 2}, Y: []float64{3}, Start: []int{0}}}
+	wantErr(t, "PlotPredictions(no series)", PlotPredictions(path, "t", ds, nil),
+		"does not hold the windows' candles")
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("PlotPredictions without a dataset wrote %s", path)
+	}
+}
+
+// TestFitRaggedWindows: training windows whose X, Y and Start disagree are reported as
+// such, naming the field and the counts, not as a dataset without windows.
+func TestFitRaggedWindows(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+	cfg := Config{Model: "cnn", Epochs: 1, Batch: 8, OutDir: dir}
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		edit func(w *data.Windows)
+		want []string
+	}{
+		{"X short by 3", func(w *data.Windows) { w.X = w.X[:len(w.X)-3] },
+			[]string{"training windows' X holds", "not a whole number of windows of 256",
+				"253 inputs left over"}},
+		{"Y short by one window", func(w *data.Windows) { w.Y = w.Y[:len(w.Y)-16] },
+			[]string{"training windows are ragged", "Y the targets of 23", "Start 24"}},
+		{"no Start", func(w *data.Windows) { w.Start = nil },
+			[]string{"training windows are ragged", "X holds the inputs of 24 windows",
+				"Start 0"}},
+	} {
+		bad := *ds
+		train := *ds.Train
+		c.edit(&train)
+		bad.Train = &train
+		_, err := Fit(ctx, &bad, cfg, nil)
+		wantErr(t, c.name, err, c.want...)
+		if err != nil && strings.Contains(err.Error(), "no training windows") {
+			t.Errorf("%s: %v; reported as no windows", c.name, err)
+		}
 	}
 }

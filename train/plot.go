@@ -77,6 +77,9 @@ func resultStyle(name string, k int) lineStyle {
 // zoomWindows validation windows, one each. The output depends only on the arguments,
 // byte for byte.
 func PlotPredictions(path, title string, ds *Dataset, results []Result) error {
+	if err := ds.checkSeries("plot " + path); err != nil {
+		return err
+	}
 	over, err := overviewPlot(title, ds, results)
 	if err != nil {
 		return fmt.Errorf("plot %s: %w", path, err)

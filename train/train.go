@@ -196,7 +196,8 @@ func EpochOrder(order []int, seed uint64, epoch int, shuffle bool) {
 //
 // A nil ctx is an error, as in net/http, not context.Background: training that no
 // Ctrl-C can stop should be asked for by passing context.Background(). So are a nil or
-// inconsistent ds and an empty cfg.OutDir (give "." for the current directory), before
+// inconsistent ds (naming what is ragged), an empty cfg.OutDir (give "." for the
+// current directory) and an Adam form other than optim.Keras and optim.PyTorch, before
 // anything is written.
 func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
 	*History, error) {
@@ -220,6 +221,11 @@ func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
 	}
 	if cfg.Convention, err = ParseConvention(cfg.Convention); err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Model, err)
+	}
+	adam := optim.DefaultAdam()
+	adam.Form = cfg.AdamForm
+	if err := adam.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: Config.AdamForm: %w", cfg.Model, err)
 	}
 	if cfg.Init != "" && cfg.Resume {
 		return nil, fmt.Errorf("%s: initial weights and resuming exclude each other: a "+
