@@ -44,6 +44,32 @@ func ReadWindows(path string, In, Out int, needTargets bool) (*data.Windows, err
 	return parseWindows(path, b, In, Out, needTargets)
 }
 
+// InputSpace says how the inputs of a windows file reach a model, for ReadInputs.
+type InputSpace struct {
+	// Scale maps a value as read to the model's space (a min-max scaler's Scale for
+	// closes in USD); nil keeps it as read.
+	Scale func(float64) float64
+	// DType is the dtype the model runs in, "float32" or "float64": every input, once
+	// mapped, must lie within its range (±3.403e+38 for float32), or the model would see
+	// ±Inf.
+	DType string
+	// Fix ends the error for an input beyond that range, e.g. "run in float64 with
+	// --dtype float64".
+	Fix string
+}
+
+// ReadInputs reads a windows file for prediction, as ReadWindows does without
+// needTargets, and returns the inputs mapped to the model's space by sp.Scale. An input
+// whose mapped value lies beyond the range of sp.DType is an error naming the file, the
+// line and the value (counted from 1), where float32 would turn it into ±Inf.
+func ReadInputs(path string, In, Out int, sp InputSpace) (*data.Windows, error) {
+	b, err := readWindowsFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return parseWindowsIn(path, b, In, Out, false, &sp)
+}
+
 // readWindowsFile reads the windows file at path, with a message that says what to check.
 func readWindowsFile(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
@@ -60,6 +86,13 @@ func readWindowsFile(path string) ([]byte, error) {
 // parseWindows is ReadWindows of the file at path, whose content is b.
 func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.Windows,
 	error) {
+	return parseWindowsIn(path, b, In, Out, needTargets, nil)
+}
+
+// parseWindowsIn is parseWindows with the inputs mapped and checked by sp (see
+// ReadInputs), or kept as read when sp is nil.
+func parseWindowsIn(path string, b []byte, In, Out int, needTargets bool,
+	sp *InputSpace) (*data.Windows, error) {
 	want := fmt.Sprintf("%d values (%d inputs then %d targets)", In+Out, In, Out)
 	if !needTargets {
 		want = fmt.Sprintf("%d values (%d inputs) or %d (the inputs then %d targets, "+
@@ -105,6 +138,11 @@ func parseWindows(path string, b []byte, In, Out int, needTargets bool) (*data.W
 			v, err := windowValue(f, i+1, isFirst)
 			if err != nil {
 				return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+			}
+			if i < In && sp != nil {
+				if v, err = sp.input(f, v, i+1); err != nil {
+					return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+				}
 			}
 			switch {
 			case i < In:
@@ -166,6 +204,28 @@ func windowValue(field string, k int, first bool) (float64, error) {
 		return 0, fmt.Errorf("value %d is %v; every value must be finite", k, v)
 	}
 	return v, nil
+}
+
+// input maps field k of a line (counted from 1), whose value is v, to the model's space
+// and checks that the model's dtype holds the result.
+func (sp *InputSpace) input(field string, v float64, k int) (float64, error) {
+	m := v
+	if sp.Scale != nil {
+		m = sp.Scale(v)
+	}
+	limit := math.MaxFloat64
+	if sp.DType == "float32" {
+		limit = math.MaxFloat32
+	}
+	if math.Abs(m) <= limit {
+		return m, nil
+	}
+	what := "is"
+	if sp.Scale != nil {
+		what = fmt.Sprintf("is %.4g once scaled to the model's space,", m)
+	}
+	return 0, fmt.Errorf("value %d, %.40q, %s beyond the range of %s (±%.4g), the dtype "+
+		"the model runs in; %s", k, strings.TrimSpace(field), what, sp.DType, limit, sp.Fix)
 }
 
 // noNumbers reports whether none of fields is a number: the mark of a header line. A

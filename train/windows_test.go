@@ -214,3 +214,43 @@ func FuzzParseWindows(f *testing.F) {
 		}
 	})
 }
+
+// TestReadInputsRange: an input beyond the range of the dtype the model runs in is
+// refused naming the file, line and value, where float32 once took 1e39 and 1e300 (and
+// the recurrent models, saturated, printed plausible predictions); float64 takes them.
+// With a scale, the check applies to the value the model sees, and X holds those values.
+func TestReadInputsRange(t *testing.T) {
+	ok := windowsLine(256, "0.5", ",")
+	fix := "run in float64 with --dtype float64"
+	for _, c := range []struct{ value, want string }{
+		{"1e39", `w.csv:3: value 2, "1e39", is beyond the range of float32 (±3.403e+38), ` +
+			"the dtype the model runs in; " + fix},
+		{"-1e300", `w.csv:3: value 2, "-1e300", is beyond the range of float32`},
+	} {
+		bad := "0.5," + c.value + "," + windowsLine(254, "0.5", ",")
+		path := writeWindows(t, "w.csv", "x\n"+ok+"\n"+bad+"\n")
+		_, err := ReadInputs(path, 256, 16, InputSpace{DType: "float32", Fix: fix})
+		if err == nil || !strings.Contains(err.Error(), c.want) ||
+			!strings.HasPrefix(err.Error(), path+":3: ") {
+			t.Errorf("%s in float32: error %v, want one holding %q", c.value, err, c.want)
+		}
+		w, err := ReadInputs(path, 256, 16, InputSpace{DType: "float64", Fix: fix})
+		if err != nil || w.Len() != 2 {
+			t.Errorf("%s in float64: %v", c.value, err)
+		}
+	}
+
+	// 3e38 fits float32 as read, not once scaled by 10.
+	path := writeWindows(t, "w.csv", "3e38,"+windowsLine(255, "0.5", ",")+"\n")
+	scale := func(v float64) float64 { return 10 * v }
+	_, err := ReadInputs(path, 256, 16, InputSpace{Scale: scale, DType: "float32", Fix: fix})
+	want := `value 1, "3e38", is 3e+39 once scaled to the model's space, beyond the ` +
+		"range of float32"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("scaled 3e38: error %v, want one holding %q", err, want)
+	}
+	w, err := ReadInputs(path, 256, 16, InputSpace{Scale: scale, DType: "float64", Fix: fix})
+	if err != nil || w.X[0] != 3e39 || w.X[1] != 5 || len(w.Y) != 0 {
+		t.Errorf("scaled in float64: %v, X starts %v", err, w.X[:2])
+	}
+}
