@@ -28,6 +28,16 @@ The mapping, layer by layer (README.md, "Weights in and out", has the same table
     conv1d/kernel          (K, C, O)  c1.weight (O, C, K)         axes reversed
     conv1d_1/kernel        (K, C, O)  c2.weight (O, C, K)
 
+A checkpoint's metadata that says what its weights are, model, dataset (the SHA-256 of
+the prepared dataset, or of the --windows files, it was trained on), convention and
+dtype, travels with the weights: to-torch keeps it on the state_dict (an OrderedDict) as
+its attribute seqnn_metadata, which torch.save and torch.load keep, and from-torch
+writes it back, so that `demo predict --usd` can check the dataset it is given (the dtype
+written is that of the tensors). A state_dict without it (one a model's state_dict()
+returned) gives a file that records only its model; predict --usd then warns that it
+cannot check the dataset. To keep it across training in PyTorch, set it on the new
+state_dict: `sd2.seqnn_metadata = sd.seqnn_metadata`.
+
 Weights move exactly; outputs agree only where the conventions do. PyTorch's LSTM and GRU
 use sigmoid gates, so a model trained with Keras 2.1.1's hard_sigmoid computes different
 numbers in PyTorch even with identical weights.
@@ -38,6 +48,7 @@ script needs only torch.
 """
 
 import argparse
+import collections
 import json
 import struct
 import sys
@@ -51,6 +62,10 @@ DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16,
           "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8, "BOOL": torch.bool}
 NAMES = {t: n for n, t in DTYPES.items()}
 TORCH_MODULE = {"lstm": "rnn", "gru": "rnn", "dense": "dense", "conv1d": "c1", "conv1d_1": "c2"}
+# The checkpoint metadata that says what the weights are, carried through to-torch and
+# from-torch (the other keys describe the training run, not the weights).
+CARRIED = ("model", "dataset", "convention", "dtype")
+FLOAT_NAMES = {torch.float32: "float32", torch.float64: "float64"}
 
 
 def read_safetensors(path):
@@ -176,19 +191,36 @@ def main():
     ap.add_argument("src")
     ap.add_argument("dst")
     ap.add_argument("--model", choices=["lstm", "gru", "cnn"],
-                    help="the model a state_dict holds (from-torch only)")
+                    help="the model a state_dict holds (from-torch only; default: the "
+                    "one to-torch recorded on it)")
     args = ap.parse_args()
     if args.direction == "to-torch":
         tensors, meta = read_safetensors(args.src)
         if meta.get("format") == "seqnn-dataset":
             torch.save({"tensors": tensors, "metadata": meta}, args.dst)
         else:
-            torch.save(to_torch(tensors), args.dst)
+            sd = collections.OrderedDict(sorted(to_torch(tensors).items()))
+            sd.seqnn_metadata = {k: meta[k] for k in CARRIED if meta.get(k)}
+            torch.save(sd, args.dst)
     else:
-        if not args.model:
-            sys.exit("from-torch needs --model lstm|gru|cnn")
         sd = torch.load(args.src)
-        write_safetensors(args.dst, from_torch(sd, args.model), {"model": args.model})
+        carried = getattr(sd, "seqnn_metadata", None) or {}
+        recorded = carried.get("model")
+        if args.model and recorded and args.model != recorded:
+            sys.exit(f"--model {args.model}: {args.src} records model {recorded} (from the "
+                     f"checkpoint to-torch read); leave out --model, or give a state_dict "
+                     f"of the {args.model} model")
+        model = args.model or recorded
+        if not model:
+            sys.exit(f"from-torch needs --model lstm|gru|cnn: {args.src} records no model")
+        keras = from_torch(sd, model)
+        meta = {k: v for k, v in carried.items() if k in CARRIED}
+        meta["model"] = model
+        dtypes = {FLOAT_NAMES.get(t.dtype) for t in keras.values()}
+        meta.pop("dtype", None)
+        if len(dtypes) == 1 and None not in dtypes:
+            meta["dtype"] = dtypes.pop()
+        write_safetensors(args.dst, keras, meta)
 
 
 if __name__ == "__main__":
