@@ -105,10 +105,14 @@ func TestPredict(t *testing.T) {
 
 	short := filepath.Join(dir, "short.csv")
 	os.WriteFile(short, []byte(strings.Repeat("0.5,", 255)+"0.5\n0.5,0.5\n"), 0o644)
-	// A value that float32 holds only as +Inf: no line of NaN, an error instead.
+	// A value that float32 holds only as +Inf is refused when read; one far outside the
+	// model's range in float64 gives no line of NaN, an error instead.
 	huge := filepath.Join(dir, "huge.csv")
 	os.WriteFile(huge, []byte(strings.Repeat("0.5,", 255)+"0.5\n1e300,"+
 		strings.Repeat("0.5,", 254)+"0.5\n"), 0o644)
+	huger := filepath.Join(dir, "huger.csv")
+	os.WriteFile(huger, []byte(strings.Repeat("0.5,", 255)+"0.5\n"+
+		strings.Repeat("1.7e308,", 255)+"1.7e308\n"), 0o644)
 	for _, c := range []struct {
 		args []string
 		code int
@@ -125,7 +129,10 @@ func TestPredict(t *testing.T) {
 		{[]string{"--model", "cnn,gru", "--weights", weights, "--input", windows}, exitUsage,
 			"--model: give one of"},
 		{[]string{"--model", "cnn", "--weights", weights, "--input", huge, "--dtype",
-			"float32"}, exitError, huge + ": window 2 (counted from 1) gives a prediction of"},
+			"float32"}, exitError, huge + ":2: value 1, \"1e300\", is beyond the range of " +
+			"float32"},
+		{[]string{"--model", "cnn", "--weights", weights, "--input", huger, "--dtype",
+			"float64"}, exitError, huger + ": window 2 (counted from 1) gives a prediction of"},
 		{[]string{"--model", "cnn", "--input", windows}, exitUsage, "--weights"},
 		{[]string{"--model", "cnn", "--weights", weights}, exitUsage, "--input"},
 	} {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/seqnn/seqnn/data"
+	"github.com/seqnn/seqnn/internal/english"
 	"github.com/seqnn/seqnn/nn"
 	"github.com/seqnn/seqnn/train"
 )
@@ -23,7 +24,10 @@ import (
 // numbers would look plausible and be wrong. A --dtype other than the recorded one is a
 // conversion the user asked for (float64 weights run in float32), so it runs, with a
 // note on stderr. With --usd the windows are read in USD and scaled with the prepared
-// dataset's scaler, and the predictions are scaled back to USD.
+// dataset's scaler, and the predictions are scaled back to USD. An input beyond the
+// range of the dtype run in is refused; windows that look to be in the wrong space (see
+// warnSpace) draw a warning on stderr, and weights that record no dataset a note that
+// --usd cannot check the dataset.
 func runPredict(_ context.Context, o *options, stdout, stderr io.Writer) error {
 	if err := inputFile("weights", o.weights, "the model's safetensors file"); err != nil {
 		return err
@@ -34,6 +38,12 @@ func runPredict(_ context.Context, o *options, stdout, stderr io.Writer) error {
 	w, err := train.OpenWeights(o.weights)
 	if err != nil {
 		return err
+	}
+	if w.Meta["format"] == "seqnn-dataset" {
+		return fmt.Errorf("--weights %s: this is a prepared dataset (format seqnn-dataset), "+
+			"not weights; give a checkpoint, OUT/checkpoints/MODEL-EE-V.VVVVV.safetensors "+
+			"(with --usd, predict finds the dataset beside the checkpoints directory, or "+
+			"takes it with --dataset)", o.weights)
 	}
 	model, err := predictModel(o, w)
 	if err != nil {
@@ -60,22 +70,32 @@ func runPredict(_ context.Context, o *options, stdout, stderr io.Writer) error {
 			"the %s convention", conv, o.weights, rec, rec, conv)
 	}
 	var scaler *data.MinMax
+	sp := train.InputSpace{DType: dtype, Fix: "write the values as the model sees " +
+		"them, scaled (see docs/DATA.md), or run in float64 with --dtype float64"}
 	if o.usd {
-		if scaler, err = predictScaler(o, w); err != nil {
+		var dsPath string
+		if scaler, dsPath, err = predictScaler(o, w); err != nil {
 			return err
+		}
+		sp.Scale = scaler.Scale
+		sp.Fix = "check the close, or run in float64 with --dtype float64"
+		if w.Meta["dataset"] == "" {
+			fmt.Fprintf(stderr, "demo predict: note: %s records no dataset (weights "+
+				"written by reference/convert.py from-torch from a state_dict without "+
+				"seqnn's metadata?), so --usd cannot check that %s is the dataset they "+
+				"were trained on; another dataset's scaler gives wrong prices\n",
+				o.weights, dsPath)
 		}
 	}
 	if rec, err := train.ParseDType(recDType); recDType != "" && err == nil && rec != dtype {
 		fmt.Fprintf(stderr, "demo predict: note: %s records dtype %s; running it in %s "+
 			"as --dtype asks\n", o.weights, rec, dtype)
 	}
-	x, err := train.ReadWindows(o.input, train.TutorialIn, train.TutorialOut, false)
+	x, err := train.ReadInputs(o.input, train.TutorialIn, train.TutorialOut, sp)
 	if err != nil {
 		return err
 	}
-	if scaler != nil {
-		scaler.ScaleTo(x.X, x.X)
-	}
+	warnSpace(stderr, o.input, x, scaler)
 	if dtype == "float64" {
 		return predict[float64](stdout, o.input, model, conv, w, x, scaler, 64)
 	}
@@ -110,32 +130,107 @@ func predictModel(o *options, w *train.WeightsFile) (string, error) {
 // the dataset.safetensors of the run whose checkpoints directory holds --weights. A
 // checkpoint that records another dataset's digest is refused: its scaler would give
 // plausible and wrong prices.
-func predictScaler(o *options, w *train.WeightsFile) (*data.MinMax, error) {
+//
+// Weights of a --windows run are refused first, whatever the dataset: they have no USD
+// scale. The default dataset is found from the absolute path of --weights, so that a
+// bare file name inside a checkpoints directory finds ../dataset.safetensors. It returns
+// the dataset's path too, for messages.
+func predictScaler(o *options, w *train.WeightsFile) (*data.MinMax, string, error) {
+	rec := w.Meta["dataset"]
+	if (train.CheckpointMeta{Dataset: rec}).FromWindows() {
+		return nil, "", fmt.Errorf("--usd: %s was trained on --windows files, in model "+
+			"space, with no USD scale; leave out --usd", o.weights)
+	}
 	path := o.dataset
 	if path == "" {
-		path = filepath.Join(filepath.Dir(filepath.Dir(o.weights)), train.DatasetFile)
+		abs, err := filepath.Abs(o.weights)
+		if err != nil {
+			return nil, "", fmt.Errorf("--usd: cannot resolve %s (%v); give the dataset the "+
+				"weights were trained on with --dataset FILE", o.weights, err)
+		}
+		path = filepath.Join(filepath.Dir(filepath.Dir(abs)), train.DatasetFile)
 		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("--usd: no prepared dataset at %s, beside the "+
+			return nil, "", fmt.Errorf("--usd: no prepared dataset at %s, beside the "+
 				"checkpoints directory of %s; give the dataset the weights were trained "+
 				"on with --dataset FILE", path, o.weights)
 		}
 	} else if err := inputFile("dataset", path, "the prepared dataset.safetensors"); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	ds, err := train.LoadDataset(path)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	switch rec := w.Meta["dataset"]; {
-	case (train.CheckpointMeta{Dataset: rec}).FromWindows():
-		return nil, fmt.Errorf("--usd: %s was trained on --windows files, in model space, "+
-			"with no USD scale; leave out --usd", o.weights)
-	case rec != "" && rec != ds.Digest:
-		return nil, fmt.Errorf("--usd: %s was trained on another dataset than %s (prepared "+
-			"again since?); give the dataset it was trained on with --dataset FILE", o.weights,
-			path)
+	if rec != "" && rec != ds.Digest {
+		return nil, "", fmt.Errorf("--usd: %s was trained on another dataset than %s "+
+			"(prepared again since?); give the dataset it was trained on with --dataset "+
+			"FILE", o.weights, path)
 	}
-	return &ds.Scaler, nil
+	return &ds.Scaler, path, nil
+}
+
+// The model-space range beyond which predict warns that a window is in the wrong space.
+// A prepared dataset scales the closes it was fitted on into [0, 1]; validation windows
+// go beyond (to about 2.8 on the shipped data, whose prices tripled), so the warning is
+// for values far outside: USD closes given without --usd (thousands), or closes of
+// another market.
+const spaceLo, spaceHi = -1.0, 5.0
+
+// warnSpace writes a warning to stderr, one line each, when inputs of the windows x
+// (model space) lie beyond [spaceLo, spaceHi], and, with --usd (scaler not nil), when a
+// window's closes look like model-space values: every one within [spaceLo, spaceHi]
+// and below the lowest close the scaler was fitted on (such a window draws only that
+// warning, whatever it scales to). The predictions are printed
+// anyway: a model may be asked about any window, and these tests are rough.
+func warnSpace(stderr io.Writer, src string, x *data.Windows, scaler *data.MinMax) {
+	var far, scaled, farFirst, scaledFirst int
+	var farLo, farHi, scLo, scHi float64
+	for n := range x.Len() {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, v := range x.X[n*x.In : (n+1)*x.In] {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		if scaler != nil {
+			ulo, uhi := scaler.Unscale(lo), scaler.Unscale(hi)
+			if ulo >= spaceLo && uhi <= spaceHi && uhi < scaler.Min {
+				if scaled++; scaled == 1 {
+					scaledFirst, scLo, scHi = n+1, ulo, uhi
+				}
+				continue // the likelier cause of its being far out, if it is
+			}
+		}
+		if lo < spaceLo || hi > spaceHi {
+			if far++; far == 1 {
+				farFirst, farLo, farHi = n+1, lo, hi
+			}
+		}
+	}
+	of := func(k int) string {
+		return fmt.Sprintf("%d of %s", k, english.Count(x.Len(), "window"))
+	}
+	if far > 0 && scaler == nil {
+		fmt.Fprintf(stderr, "demo predict: warning: %s: inputs far outside the model's "+
+			"training range in %s (first: window %d, counted from 1, inputs %.6g to %.6g; "+
+			"a prepared dataset scales the training closes into [0, 1], and this warns "+
+			"beyond [%g, %g]): predict takes windows in model space; if they are closes "+
+			"in USD, pass --usd\n",
+			src, of(far), farFirst, farLo, farHi, spaceLo, spaceHi)
+	}
+	if far > 0 && scaler != nil {
+		fmt.Fprintf(stderr, "demo predict: warning: %s: inputs far outside the model's "+
+			"training range in %s (first: window %d, counted from 1, scaled inputs %.6g to "+
+			"%.6g; closes from %.6g to %.6g USD scale into [0, 1], and this warns beyond "+
+			"[%g, %g]): check that the windows hold USD closes of the market the model was "+
+			"trained on\n",
+			src, of(far), farFirst, farLo, farHi, scaler.Min, scaler.Max, spaceLo, spaceHi)
+	}
+	if scaled > 0 {
+		fmt.Fprintf(stderr, "demo predict: warning: %s: closes that look like model-space "+
+			"values in %s (first: window %d, counted from 1, closes %.6g to %.6g: all within "+
+			"[%g, %g] and below the lowest training close, %.6g USD); --usd takes closes in "+
+			"USD: if the windows are already scaled, leave out --usd\n", src, of(scaled),
+			scaledFirst, scLo, scHi, spaceLo, spaceHi, scaler.Min)
+	}
 }
 
 // predict prints m's predictions of the windows x, in USD through scaler when it is not
