@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"math"
 	"os"
@@ -410,16 +411,24 @@ func BestCheckpoint(dir, model, dataset string) (string, CheckpointMeta, error) 
 	return best, bestMeta, nil
 }
 
-// removeCheckpoints deletes the model's checkpoints in dir, so that a new training run
-// does not compete with the weights of an older one.
-func removeCheckpoints(dir, model string) error {
-	paths, err := checkpointPaths(dir, model)
+// RemoveRun deletes what a training run of model left in outDir, its checkpoints
+// (<outDir>/checkpoints/<model>-*.safetensors) and its log (<outDir>/<model>-log.csv),
+// so that a new run neither competes with the older weights nor, interrupted, leaves
+// them for a --resume to continue. Fit calls it when it starts a model afresh; a caller
+// that trains several models calls it for each of them before training the first, so
+// that no interruption leaves another model's older run in place. Missing files are
+// not an error.
+func RemoveRun(outDir, model string) error {
+	paths, err := checkpointPaths(filepath.Join(outDir, "checkpoints"), model)
 	if err != nil {
 		return err
 	}
+	// The log goes last: a run stopped in between leaves a log without checkpoints,
+	// which --resume does not read, rather than checkpoints without their log.
+	paths = append(paths, filepath.Join(outDir, model+"-log.csv"))
 	for _, p := range paths {
-		if err := os.Remove(p); err != nil {
-			return fmt.Errorf("remove old checkpoint: %w", err)
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove %s of an earlier %s run: %w", p, model, err)
 		}
 	}
 	return nil

@@ -175,8 +175,9 @@ func EpochOrder(order []int, seed uint64, epoch int, shuffle bool) {
 //     from 0) and a checkpoint to <OutDir>/checkpoints (ModelCheckpoint: epoch from 1),
 //     holding the weights, Adam's moments and step, and the settings above.
 //
-// A fresh run first removes the model's older checkpoints in that directory, so that
-// evaluation picks among this run's only. With cfg.Resume, Fit continues from the
+// A fresh run first removes the model's older checkpoints and log in that directory
+// (RemoveRun), so that evaluation picks among this run's only and a --resume of an
+// interrupted run never continues an older one. With cfg.Resume, Fit continues from the
 // model's LastCheckpoint for ds instead, if there is one: weights, Adam's state, the
 // epoch and, for an interrupted checkpoint, the batch within it and the loss so far;
 // the log keeps its rows before that epoch. As every random choice is a function of the
@@ -205,31 +206,9 @@ func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
 		return nil, fmt.Errorf("%s: nil context: pass context.Background(), or a context "+
 			"that is cancelled to interrupt training", cfg.Model)
 	}
-	if err := cfg.checkOutDir(); err != nil {
+	cfg, err := cfg.validate(ds)
+	if err != nil {
 		return nil, err
-	}
-	if err := ds.check(cfg.Model); err != nil {
-		return nil, err
-	}
-	if cfg.Epochs < 1 || cfg.Batch < 1 {
-		return nil, fmt.Errorf("%s: %d epochs of batch %d: both must be at least 1",
-			cfg.Model, cfg.Epochs, cfg.Batch)
-	}
-	var err error
-	if cfg.DType, err = ParseDType(cfg.DType); err != nil {
-		return nil, fmt.Errorf("%s: %w", cfg.Model, err)
-	}
-	if cfg.Convention, err = ParseConvention(cfg.Convention); err != nil {
-		return nil, fmt.Errorf("%s: %w", cfg.Model, err)
-	}
-	adam := optim.DefaultAdam()
-	adam.Form = cfg.AdamForm
-	if err := adam.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: Config.AdamForm: %w", cfg.Model, err)
-	}
-	if cfg.Init != "" && cfg.Resume {
-		return nil, fmt.Errorf("%s: initial weights and resuming exclude each other: a "+
-			"resumed run takes its weights from its checkpoint", cfg.Model)
 	}
 	if report == nil {
 		report = func(Event) {}
@@ -238,6 +217,64 @@ func Fit(ctx context.Context, ds *Dataset, cfg Config, report func(Event)) (
 		return fit[float64](ctx, ds, cfg, report)
 	}
 	return fit[float32](ctx, ds, cfg, report)
+}
+
+// validate is Fit's check of its arguments but ctx, before anything is read or written;
+// it returns cfg with DType and Convention spelled as ParseDType and ParseConvention
+// spell them.
+func (cfg Config) validate(ds *Dataset) (Config, error) {
+	var err error
+	if err := cfg.checkOutDir(); err != nil {
+		return cfg, err
+	}
+	if err := ds.check(cfg.Model); err != nil {
+		return cfg, err
+	}
+	if cfg.Epochs < 1 || cfg.Batch < 1 {
+		return cfg, fmt.Errorf("%s: %d epochs of batch %d: both must be at least 1",
+			cfg.Model, cfg.Epochs, cfg.Batch)
+	}
+	if cfg.DType, err = ParseDType(cfg.DType); err != nil {
+		return cfg, fmt.Errorf("%s: %w", cfg.Model, err)
+	}
+	if cfg.Convention, err = ParseConvention(cfg.Convention); err != nil {
+		return cfg, fmt.Errorf("%s: %w", cfg.Model, err)
+	}
+	adam := optim.DefaultAdam()
+	adam.Form = cfg.AdamForm
+	if err := adam.Validate(); err != nil {
+		return cfg, fmt.Errorf("%s: Config.AdamForm: %w", cfg.Model, err)
+	}
+	if cfg.Init != "" && cfg.Resume {
+		return cfg, fmt.Errorf("%s: initial weights and resuming exclude each other: a "+
+			"resumed run takes its weights from its checkpoint", cfg.Model)
+	}
+	return cfg, nil
+}
+
+// CheckStart says whether Fit could start cfg's model afresh on ds, without training or
+// writing anything: it makes every check Fit makes of its arguments, builds the model
+// and loads cfg.Init's weights into it, returning the error Fit would. A caller that
+// removes an earlier run's files before training checks every model with it first, so
+// that a bad --init leaves them all in place.
+func CheckStart(ds *Dataset, cfg Config) error {
+	cfg, err := cfg.validate(ds)
+	if err != nil {
+		return err
+	}
+	if cfg.DType == "float64" {
+		return checkStart[float64](ds, cfg)
+	}
+	return checkStart[float32](ds, cfg)
+}
+
+// checkStart builds the trainer of a fresh run, with its initial weights, and drops it.
+func checkStart[T nn.Float](ds *Dataset, cfg Config) error {
+	tr, err := newTrainer[T](ds, cfg)
+	if err != nil {
+		return err
+	}
+	return tr.loadInit()
 }
 
 // checkOutDir refuses an empty OutDir, which would scatter the log and the checkpoints
@@ -310,9 +347,6 @@ func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(E
 	if err != nil {
 		return nil, err
 	}
-	if ctx.Err() != nil {
-		return nil, fmt.Errorf("%s: %w before training began", cfg.Model, ErrInterrupted)
-	}
 	if err := os.MkdirAll(tr.ckptDir, 0o755); err != nil {
 		return nil, fmt.Errorf("%s: cannot create the checkpoint directory (%w): the "+
 			"output directory must be writable", cfg.Model, err)
@@ -322,6 +356,11 @@ func fit[T nn.Float](ctx context.Context, ds *Dataset, cfg Config, report func(E
 		return nil, err
 	}
 	tr.step0 = tr.opt.Step
+	// Only now, with an earlier fresh run's files removed, may Ctrl-C stop the run:
+	// a --resume then finds none of them. No step is taken yet, so nothing is saved.
+	if ctx.Err() != nil && h.First <= cfg.Epochs {
+		return nil, tr.interrupt(h.First, h.Batch, sum, h.Batch*tr.B)
+	}
 
 	// From here the session holds the weights and Adam's moments; tr.m and tr.opt get
 	// them back (Pull) before every checkpoint.
@@ -448,19 +487,25 @@ func (tr *trainer[T]) start() (*History, float64, error) {
 		}
 	}
 	// The initial weights are checked before anything of an earlier run is removed.
-	if cfg.Init != "" {
-		w, err := OpenWeights(cfg.Init)
-		if err != nil {
-			return nil, 0, err
-		}
-		if err := LoadWeights(w, tr.m, cfg.Model); err != nil {
-			return nil, 0, err
-		}
+	if err := tr.loadInit(); err != nil {
+		return nil, 0, err
 	}
-	if err := removeCheckpoints(tr.ckptDir, cfg.Model); err != nil {
+	if err := RemoveRun(cfg.OutDir, cfg.Model); err != nil {
 		return nil, 0, err
 	}
 	return h, 0, nil
+}
+
+// loadInit loads cfg.Init's weights, when it names a file, into the model.
+func (tr *trainer[T]) loadInit() error {
+	if tr.cfg.Init == "" {
+		return nil
+	}
+	w, err := OpenWeights(tr.cfg.Init)
+	if err != nil {
+		return err
+	}
+	return LoadWeights(w, tr.m, tr.cfg.Model)
 }
 
 // resume loads the checkpoint at path, after checking it was trained as this run
