@@ -187,8 +187,13 @@ func strideFix(err error, s *data.Series, stride int) error {
 }
 
 // runTrain trains each --model in turn, once every check that could stop a later model
-// has passed: the inputs, --out's write permission and, under --resume, every model's
-// checkpoint and log.
+// has passed: the inputs, --out's write permission, every model's --init weights and,
+// under --resume, every model's checkpoint and log. Only then does it remove anything.
+// A fresh run (no --resume) removes the earlier run's checkpoints and log of every model
+// it trains before the first can be interrupted, so that the --resume its interruption
+// prints never continues them; it removes them with evaluate's outputs that they make
+// stale, whenever Ctrl-C comes. A resumed run removes those outputs only when it trains:
+// a Ctrl-C before then leaves every file as it was.
 func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	ds, err := trainDataset(o)
 	if err != nil {
@@ -198,12 +203,21 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfgs := fitConfigs(o)
-	notes, trains, err := planResume(o, ds, cfgs)
+	notes, trains, err := planTrain(o, ds, cfgs)
 	if err != nil {
 		return err
 	}
-	if err := removeStale(o, trains, stdout); err != nil {
-		return err
+	if !o.resume {
+		for _, model := range trains {
+			if err := train.RemoveRun(o.out, model); err != nil {
+				return err
+			}
+		}
+	}
+	if !o.resume || ctx.Err() == nil {
+		if err := removeStale(o, trains, stdout); err != nil {
+			return err
+		}
 	}
 
 	for i, cfg := range cfgs {
@@ -274,11 +288,12 @@ func fitConfigs(o *options) []train.Config {
 	return cfgs
 }
 
-// planResume checks every model's checkpoint and log before any trains or anything is
-// printed, so that one message lists every flag a resumed run lacks, and no model
-// trains when another cannot resume. It returns each model's resumeNote ("" without
-// --resume) and the models with epochs left to train.
-func planResume(o *options, ds *train.Dataset, cfgs []train.Config) (notes, trains []string,
+// planTrain checks every model before any trains or anything is printed or removed:
+// without --resume, what a fresh start reads (CheckStart: the --init weights among it);
+// with it, every model's checkpoint and log, so that one message lists every flag a
+// resumed run lacks, and no model trains when another cannot resume. It returns each
+// model's resumeNote ("" without --resume) and the models with epochs left to train.
+func planTrain(o *options, ds *train.Dataset, cfgs []train.Config) (notes, trains []string,
 	err error) {
 	notes = make([]string, len(cfgs))
 	var errs []error
@@ -286,8 +301,10 @@ func planResume(o *options, ds *train.Dataset, cfgs []train.Config) (notes, trai
 		more := true
 		if o.resume {
 			notes[i], more, err = resumeNote(o, ds, cfg)
-			errs = append(errs, err)
+		} else {
+			err = train.CheckStart(ds, cfg)
 		}
+		errs = append(errs, err)
 		if more {
 			trains = append(trains, cfg.Model)
 		}
@@ -451,12 +468,16 @@ const windowsEval = "evaluate scores runs on prepared candles; a --windows run h
 
 // runEvaluate scores the --model checkpoints in --out and the baselines on the
 // validation windows, writes results.md and the plots there, and prints the table.
-func runEvaluate(_ context.Context, o *options, stdout, _ io.Writer) error {
+// Ctrl-C stops it before it writes anything; once writing has begun, it finishes.
+func runEvaluate(ctx context.Context, o *options, stdout, _ io.Writer) error {
 	ds, err := evalDataset(o)
 	if err != nil {
 		return err
 	}
-	models, err := evaluateModels(o, ds)
+	models, err := evaluateModels(ctx, o, ds)
+	if err == nil && !beginWrites(ctx) {
+		err = evalInterrupted(o)
+	}
 	if err != nil {
 		return err
 	}
@@ -497,11 +518,28 @@ func evalDataset(o *options) (*train.Dataset, error) {
 	return ds, err
 }
 
-// evaluateModels scores each --model's checkpoint in --out on ds.
-func evaluateModels(o *options, ds *train.Dataset) ([]train.Result, error) {
+// evalInterrupted is the error of evaluate stopped by Ctrl-C before it wrote anything,
+// with the command that writes the outputs (run's own continue command follows it).
+func evalInterrupted(o *options) error {
+	again := "the command below finishes the run"
+	if o.cmd != "run" {
+		again = "demo evaluate --out " + shellQuote(o.out) + " --model " +
+			strings.Join(o.modelList, ",") + " writes them"
+	}
+	return fmt.Errorf("evaluate %w before writing anything: results.md and the plots in "+
+		"%s are as they were; %s", errInterrupted, o.out, again)
+}
+
+// evaluateModels scores each --model's checkpoint in --out on ds, stopping when ctx is
+// cancelled.
+func evaluateModels(ctx context.Context, o *options, ds *train.Dataset) ([]train.Result,
+	error) {
 	ckpts := filepath.Join(o.out, "checkpoints")
 	var models []train.Result
 	for _, name := range o.modelList {
+		if ctx.Err() != nil {
+			return nil, evalInterrupted(o)
+		}
 		r, err := train.EvaluateModel(ds, o.out, name, o.batch)
 		if errors.Is(err, train.ErrWindowsRun) {
 			return nil, fmt.Errorf("%s: the %s checkpoints come from a --windows run; %s",

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -264,14 +266,64 @@ func TestEvaluateWindowsRun(t *testing.T) {
 	}
 }
 
-// TestInterruptNote: Ctrl-C promises a checkpoint only while training runs.
+// TestInterruptNote: Ctrl-C promises a checkpoint only while training runs, and says
+// that evaluate finishes only once it has begun writing; whichever of evaluate and the
+// Ctrl-C claims the writes first decides, and the note agrees with it.
 func TestInterruptNote(t *testing.T) {
-	if n := interruptNote(true); !strings.Contains(n, "saving a checkpoint") {
+	if n := interruptNote(true, false); !strings.Contains(n, "saving a checkpoint") {
 		t.Errorf("training: %q", n)
 	}
-	if n := interruptNote(false); !strings.Contains(n, "interrupt: stopping") ||
+	if n := interruptNote(false, false); !strings.Contains(n, "interrupt: stopping") ||
 		strings.Contains(n, "checkpoint") {
 		t.Errorf("not training: %q", n)
+	}
+	if n := interruptNote(false, true); !strings.Contains(n, "finishes them first") {
+		t.Errorf("writing: %q", n)
+	}
+
+	ctx := context.Background()
+	writes.Store(writesOpen)
+	if !beginWrites(ctx) || stopWrites() {
+		t.Errorf("a Ctrl-C after evaluate began writing stops it")
+	}
+	writes.Store(writesOpen)
+	if !stopWrites() || beginWrites(ctx) {
+		t.Errorf("evaluate writes after a Ctrl-C that came first")
+	}
+	writes.Store(writesOpen)
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if beginWrites(cancelled) {
+		t.Errorf("evaluate writes with a cancelled context")
+	}
+}
+
+// TestEvaluateInterrupted: Ctrl-C during evaluate stops it with exit 130 before it
+// writes anything, saying so and what writes the outputs.
+func TestEvaluateInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 272+29*68)
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := runDemo("run", "--data", csv, "--stride", "68", "--out", out,
+		"--epochs", "1", "--model", "cnn"); code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	md := filepath.Join(out, "results.md")
+	if err := os.WriteFile(md, []byte("earlier\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := hashes(t, out)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var o, e bytes.Buffer
+	code := run(ctx, []string{"evaluate", "--out", out, "--model", "cnn"}, &o, &e)
+	want := "evaluate interrupted before writing anything: results.md and the plots in " +
+		out + " are as they were; demo evaluate --out " + out + " --model cnn writes them\n"
+	if code != exitInterrupted || e.String() != want {
+		t.Errorf("evaluate: exit %d, stderr %q, want %q", code, e.String(), want)
+	}
+	if !maps.Equal(before, hashes(t, out)) {
+		t.Errorf("an interrupted evaluate changed files")
 	}
 }
 

@@ -33,7 +33,7 @@ func main() {
 		// From here on a second Ctrl-C kills the program at once.
 		stop()
 		if !finished.Load() {
-			fmt.Fprintln(os.Stderr, interruptNote(training.Load()))
+			fmt.Fprintln(os.Stderr, interruptNote(training.Load(), !stopWrites()))
 		}
 	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -48,11 +48,43 @@ var finished atomic.Bool
 // training is true while train.Fit runs, the only time Ctrl-C saves a checkpoint.
 var training atomic.Bool
 
-// interruptNote is what the first Ctrl-C prints.
-func interruptNote(training bool) string {
-	if training {
+// writes settles a race between the first Ctrl-C and evaluate's writing, so that
+// evaluate never leaves results.md and the plots half written and the note of the
+// Ctrl-C says what happens: evaluate claims it before its first write (beginWrites) and
+// then writes every file; a Ctrl-C that claims it first (stopWrites) stops evaluate
+// before it writes anything.
+var writes atomic.Int32
+
+const (
+	writesOpen    = iota // neither has claimed it
+	writesClaimed        // evaluate is writing, and finishes
+	writesStopped        // Ctrl-C came first: evaluate writes nothing
+)
+
+// beginWrites says whether evaluate may write its outputs: ctx is not cancelled and no
+// Ctrl-C has claimed writes. Once it returns true, a Ctrl-C lets the writing finish.
+func beginWrites(ctx context.Context) bool {
+	return ctx.Err() == nil && writes.CompareAndSwap(writesOpen, writesClaimed)
+}
+
+// stopWrites claims writes for a Ctrl-C, and says whether evaluate is kept from writing
+// (false when it has begun).
+func stopWrites() bool {
+	writes.CompareAndSwap(writesOpen, writesStopped)
+	return writes.Load() == writesStopped
+}
+
+// interruptNote is what the first Ctrl-C prints: while training, that the batch is
+// finished and saved; while evaluate writes, that it finishes writing; else that the
+// command stops.
+func interruptNote(training, writing bool) string {
+	switch {
+	case training:
 		return "\ninterrupt: finishing the current batch and saving a checkpoint (Ctrl-C " +
 			"again to quit at once)"
+	case writing:
+		return "\ninterrupt: evaluate is writing results.md and the plots, and finishes " +
+			"them first (Ctrl-C again to quit at once, leaving them half written)"
 	}
 	return "\ninterrupt: stopping (Ctrl-C again to quit at once)"
 }
@@ -113,6 +145,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	writes.Store(writesOpen)
 	o, fs := cmd.flags()
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, errHelp) {

@@ -99,8 +99,9 @@ func TestRunResume(t *testing.T) {
 		}
 	}
 
-	// Ctrl-C before the training of this call, which leaves the checkpoints of 2
-	// epochs: the hint names every flag given.
+	// Ctrl-C before the training of this fresh run, in a directory holding an earlier
+	// run's checkpoints of 2 epochs: the hint names every flag given, and resuming
+	// starts each model over rather than continuing the earlier run.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var o, e bytes.Buffer
@@ -116,7 +117,7 @@ func TestRunResume(t *testing.T) {
 	resume := strings.Fields(strings.TrimPrefix(hint, "to continue: demo "))
 	code, stdout, stderr := runDemo(resume...)
 	if code != exitOK || !strings.Contains(stdout, "--resume: the same dataset as before") ||
-		!strings.Contains(stdout, "resuming gru after epoch 2") {
+		!strings.Contains(stdout, "no gru checkpoint to resume: starting at epoch 1") {
 		t.Fatalf("%v: exit %d: %s\n%s", resume, code, stderr, firstLines(stdout, 12))
 	}
 	if a, b := hashes(t, one), hashes(t, two); !maps.Equal(a, b) {
