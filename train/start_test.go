@@ -78,3 +78,18 @@ func TestFreshFitRemovesEarlierRun(t *testing.T) {
 		t.Errorf("another model's checkpoint: %v", err)
 	}
 }
+
+// TestInitConvention: weights that record one convention are refused as the start of a
+// run of the other (they would train another model than they were made for, silently).
+func TestInitConvention(t *testing.T) {
+	dir := t.TempDir()
+	ds := prepared(t, dir)
+	init := filepath.Join(referenceDir, "lstm_pytorch-init.safetensors")
+	cfg := Config{Model: "lstm", Epochs: 1, Batch: 8, OutDir: dir, Init: init}
+	wantErr(t, "CheckStart(pytorch weights, keras run)", CheckStart(ds, cfg),
+		"records convention pytorch")
+	cfg.Convention = PyTorch
+	if err := CheckStart(ds, cfg); err != nil {
+		t.Errorf("CheckStart(pytorch weights, pytorch run): %v", err)
+	}
+}

@@ -505,6 +505,15 @@ func (tr *trainer[T]) loadInit() error {
 	if err != nil {
 		return err
 	}
+	// Weights of the other convention load (the shapes agree but for the GRU's bias) and
+	// train another model than they were made for, with plausible numbers.
+	rec := w.Meta["convention"]
+	if conv, err := ParseConvention(rec); rec != "" && err == nil && conv != tr.cfg.Convention {
+		return fmt.Errorf("%s records convention %s, so its weights are for the %s form "+
+			"of the model, not the %s form this run trains; train in convention %s, or "+
+			"give weights of the %s convention", tr.cfg.Init, conv, conv,
+			tr.cfg.Convention, conv, tr.cfg.Convention)
+	}
 	return LoadWeights(w, tr.m, tr.cfg.Model)
 }
 
