@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/seqnn/seqnn/internal/fsmsg"
@@ -76,4 +77,42 @@ func syncDir(dir string) {
 	}
 	d.Sync()
 	d.Close()
+}
+
+// tempMark separates the name of the file a temporary file of writeFileAtomic stands for
+// from os.CreateTemp's random digits: ".cnn-log.csv.tmp-2115473853".
+const tempMark = ".tmp-"
+
+// IsTempName says whether name has the form of writeFileAtomic's temporary files: a dot,
+// the name of the file written, ".tmp-" and the decimal digits os.CreateTemp adds.
+func IsTempName(name string) bool {
+	i := strings.LastIndex(name, tempMark)
+	digits := name[i+len(tempMark):]
+	return strings.HasPrefix(name, ".") && i >= 2 && digits != "" &&
+		strings.Trim(digits, "0123456789") == ""
+}
+
+// RemoveTemps removes from dir the temporary files of writeFileAtomic (IsTempName) that a
+// process killed while writing left behind, and returns their names. It must only run
+// while no other process writes into dir, whose temporary files it would take. A missing
+// dir holds none.
+func RemoveTemps(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !IsTempName(e.Name()) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			return removed, err
+		}
+		removed = append(removed, e.Name())
+	}
+	return removed, nil
 }
