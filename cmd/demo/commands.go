@@ -202,6 +202,9 @@ func runTrain(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if err := writableOut(o.out); err != nil {
 		return err
 	}
+	if err := initDefaults(o, stdout, stderr); err != nil {
+		return err
+	}
 	cfgs := fitConfigs(o)
 	notes, trains, err := planTrain(o, ds, cfgs)
 	if err != nil {
@@ -316,7 +319,8 @@ func planTrain(o *options, ds *train.Dataset, cfgs []train.Config) (notes, train
 }
 
 // trained is the line that closes a model's training: the epochs it trained, how long
-// that took, its best val_loss and its log in out.
+// that took, the best val_loss of its whole log in out (a resumed run's earlier epochs
+// too, as evaluate picks its checkpoint) and the log's path.
 func trained(model string, h *train.History, took time.Duration, out string) string {
 	best := 0
 	for i, v := range h.ValLoss {
@@ -324,13 +328,16 @@ func trained(model string, h *train.History, took time.Duration, out string) str
 			best = i
 		}
 	}
+	bestEpoch, bestVal := h.First+best, h.ValLoss[best]
+	if e, v, err := train.LogBest(out, model); err == nil && v <= bestVal {
+		bestEpoch, bestVal = e, v
+	}
 	epochs := fmt.Sprintf("epochs %d to %d", h.First, h.First+len(h.Loss)-1)
 	if len(h.Loss) == 1 {
 		epochs = fmt.Sprintf("epoch %d", h.First)
 	}
 	return fmt.Sprintf("%s: %s in %.1fs, best val_loss %.5f at epoch %d; log %s", model,
-		epochs, took.Seconds(), h.ValLoss[best], h.First+best,
-		filepath.Join(out, model+"-log.csv"))
+		epochs, took.Seconds(), bestVal, bestEpoch, filepath.Join(out, model+"-log.csv"))
 }
 
 // removeStale removes the outputs of an earlier evaluate in --out that training the

@@ -63,9 +63,10 @@ type options struct {
 	from, to     string
 	baseURL      string
 
-	cmd       string     // the command the flags are for
-	modelList []string   // models, parsed by check
-	form      optim.Form // adamForm, parsed by check
+	cmd       string          // the command the flags are for
+	given     map[string]bool // the flags given on the command line, by name
+	modelList []string        // models, parsed by check
+	form      optim.Form      // adamForm, parsed by check
 }
 
 // command is one subcommand: its flags and what it does.
@@ -255,6 +256,8 @@ func (o *options) check(fs *flag.FlagSet) error {
 	if o.switchErr != nil {
 		return o.switchErr
 	}
+	o.given = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.given[f.Name] = true })
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
 		if err != nil {

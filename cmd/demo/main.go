@@ -16,7 +16,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,6 +35,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, interruptNote(training.Load(), !stopWrites()))
 		}
 	}()
+	progName = invocation(os.Args[0])
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	finished.Store(true) // before stop, whose cancel would look like a Ctrl-C
 	stop()
@@ -96,25 +96,6 @@ const (
 	exitUsage       = 2   // bad command line
 	exitInterrupted = 130 // Ctrl-C: a checkpoint was saved, as the shell's 128+SIGINT
 )
-
-// resumeCommand is the command line that continues an interrupted run or train: the
-// same command with the flags given, and --resume.
-func resumeCommand(name string, fs *flag.FlagSet) string {
-	args := []string{"demo", name, "--resume"}
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "resume" {
-			return
-		}
-		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-			if f.Value.String() == "true" {
-				args = append(args, "--"+f.Name)
-			}
-			return
-		}
-		args = append(args, "--"+f.Name, shellQuote(f.Value.String()))
-	})
-	return strings.Join(args, " ")
-}
 
 // shellQuote returns s as a shell word: as it is when it holds only characters that
 // need no quoting, else in single quotes.
@@ -189,7 +170,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errInterrupted):
 		fmt.Fprintln(stderr, err)
 		if name == "run" || name == "train" {
-			fmt.Fprintf(stderr, "to continue: %s\n", resumeCommand(name, fs))
+			fmt.Fprintf(stderr, "to continue: %s\n", resumeCommand(name, o, fs))
 		}
 		return exitInterrupted
 	default:
