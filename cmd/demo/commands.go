@@ -481,7 +481,7 @@ func runEvaluate(ctx context.Context, o *options, stdout, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
-	models, err := evaluateModels(ctx, o, ds)
+	models, err := evaluateModels(ctx, o, ds, stdout)
 	if err == nil && !beginWrites(ctx) {
 		err = evalInterrupted(o)
 	}
@@ -503,7 +503,7 @@ func runEvaluate(ctx context.Context, o *options, stdout, _ io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\n%s\nwrote %s and the plots in %s\n", b, path, o.out)
 	if len(others) > 0 {
-		fmt.Fprintf(stdout, "note: %s in %s are from an earlier run; results.md and "+
+		fmt.Fprintf(stdout, "note: %s in %s are not evaluated now; results.md and "+
 			"predictions.png cover %s only\n", strings.Join(others, ", "), o.out,
 			strings.Join(o.modelList, ", "))
 	}
@@ -538,9 +538,10 @@ func evalInterrupted(o *options) error {
 }
 
 // evaluateModels scores each --model's checkpoint in --out on ds, stopping when ctx is
-// cancelled.
-func evaluateModels(ctx context.Context, o *options, ds *train.Dataset) ([]train.Result,
-	error) {
+// cancelled. A model without any checkpoint is an error that names the models that have
+// one; a best epoch of the log without its checkpoint draws a note on stdout.
+func evaluateModels(ctx context.Context, o *options, ds *train.Dataset,
+	stdout io.Writer) ([]train.Result, error) {
 	ckpts := filepath.Join(o.out, "checkpoints")
 	var models []train.Result
 	for _, name := range o.modelList {
@@ -552,8 +553,17 @@ func evaluateModels(ctx context.Context, o *options, ds *train.Dataset) ([]train
 			return nil, fmt.Errorf("%s: the %s checkpoints come from a --windows run; %s",
 				ckpts, name, windowsEval)
 		}
+		if err != nil && !hasCheckpoints(ckpts, name) {
+			return nil, noCheckpoint(o, ckpts, name)
+		}
 		if err != nil {
 			return nil, err
+		}
+		if e, v, err := train.LogBest(o.out, name); err == nil && e != r.Epoch &&
+			v < r.ValLoss {
+			fmt.Fprintf(stdout, "note: the best epoch of %s's log, %d (val_loss %.5f), "+
+				"has no checkpoint in %s; evaluating epoch %d, the best checkpoint there\n",
+				name, e, v, ckpts, r.Epoch)
 		}
 		models = append(models, r)
 	}
@@ -572,7 +582,7 @@ func writeResults(o *options, ds *train.Dataset, models []train.Result, others [
 	var notes []string
 	if len(others) > 0 {
 		notes = append(notes, fmt.Sprintf("Not in this table: %s in this directory, "+
-			"from an earlier run; `%s` scores them with these.",
+			"not evaluated now; `%s` scores them with these.",
 			strings.Join(others, ", "), evaluateAll(o)))
 	}
 	return train.WriteResults(path, ds, results, notes...)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -109,5 +110,65 @@ func TestTrainedBestOfWholeLog(t *testing.T) {
 	got := trained("gru", h, time.Second, out)
 	if !strings.Contains(got, "gru: epochs 3 to 4 in 1.0s, best val_loss 0.00590 at epoch 2;") {
 		t.Errorf("trained: %q", got)
+	}
+}
+
+// TestEvaluateInterruptedRun: evaluate of a run interrupted before its gru trained
+// names the command that continues it and the models it can evaluate; the files of a
+// model left out are "not evaluated now"; a best epoch of the log whose checkpoint is
+// gone draws a note naming it.
+func TestEvaluateInterruptedRun(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 272+29*68)
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := runDemo("run", "--data", csv, "--stride", "68", "--out", out,
+		"--epochs", "3", "--model", "cnn"); code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	code, _, stderr := runDemo("evaluate", "--out", out)
+	if code != exitError || !strings.Contains(stderr, "no lstm checkpoint in "+
+		filepath.Join(out, "checkpoints")+": train it first (a run interrupted before it "+
+		"continues with the command it printed, demo run --resume with the flags it was "+
+		"given), or evaluate the models that have one with --model cnn") {
+		t.Errorf("evaluate: exit %d, stderr %q", code, stderr)
+	}
+
+	e, _, err := train.LogBest(out, "cnn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	best, _ := filepath.Glob(filepath.Join(out, "checkpoints", fmt.Sprintf("cnn-%02d-*", e)))
+	if len(best) != 1 || os.Remove(best[0]) != nil {
+		t.Fatalf("best checkpoint %v", best)
+	}
+	code, stdout, stderr := runDemo("evaluate", "--out", out, "--model", "cnn")
+	if code != exitOK || !strings.Contains(stdout, fmt.Sprintf("note: the best epoch of "+
+		"cnn's log, %d (val_loss ", e)) {
+		t.Errorf("evaluate without the best checkpoint: exit %d, stderr %q\n%s", code,
+			stderr, stdout)
+	}
+}
+
+// TestPredictUSDOutsideCheckpoints: --usd on weights outside a checkpoints directory
+// says where it looked without calling their directory one.
+func TestPredictUSDOutsideCheckpoints(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cv")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(refDir, "cnn_keras-init.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	weights := filepath.Join(dir, "plain.safetensors")
+	if err := os.WriteFile(weights, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runDemo("predict", "--weights", weights, "--input",
+		filepath.Join(refDir, "windows.csv"), "--usd")
+	if code != exitError || strings.Contains(stderr, "checkpoints directory of") ||
+		!strings.Contains(stderr, "in the directory above that of "+weights+" (which is "+
+			"not in a run's checkpoints directory)") {
+		t.Errorf("predict --usd: exit %d, stderr %q", code, stderr)
 	}
 }

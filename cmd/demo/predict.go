@@ -150,9 +150,13 @@ func predictScaler(o *options, w *train.WeightsFile) (*data.MinMax, string, erro
 		}
 		path = filepath.Join(filepath.Dir(filepath.Dir(abs)), train.DatasetFile)
 		if _, err := os.Stat(path); err != nil {
-			return nil, "", fmt.Errorf("--usd: no prepared dataset at %s, beside the "+
-				"checkpoints directory of %s; give the dataset the weights were trained "+
-				"on with --dataset FILE", path, o.weights)
+			where := "beside the checkpoints directory of " + o.weights
+			if filepath.Base(filepath.Dir(abs)) != "checkpoints" {
+				where = "in the directory above that of " + o.weights + " (which is not " +
+					"in a run's checkpoints directory)"
+			}
+			return nil, "", fmt.Errorf("--usd: no prepared dataset at %s, %s; give the "+
+				"dataset the weights were trained on with --dataset FILE", path, where)
 		}
 	} else if err := inputFile("dataset", path, "the prepared dataset.safetensors"); err != nil {
 		return nil, "", err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -109,4 +110,29 @@ func initDefaults(o *options, stdout, stderr io.Writer) error {
 			strings.Join(took, " and "))
 	}
 	return nil
+}
+
+// hasCheckpoints says whether dir holds a checkpoint file of model.
+func hasCheckpoints(dir, model string) bool {
+	paths, _ := filepath.Glob(filepath.Join(dir, model+"-*.safetensors"))
+	return len(paths) > 0
+}
+
+// noCheckpoint is evaluate's error for a model without any checkpoint in dir: a run
+// interrupted before it, or a model never trained, with the models that have one.
+func noCheckpoint(o *options, dir, model string) error {
+	var have []string
+	for _, m := range o.modelList {
+		if hasCheckpoints(dir, m) {
+			have = append(have, m)
+		}
+	}
+	msg := fmt.Sprintf("no %s checkpoint in %s: train it first (a run interrupted "+
+		"before it continues with the command it printed, %s run --resume with the "+
+		"flags it was given)", model, dir, progName)
+	if len(have) > 0 {
+		msg += ", or evaluate the models that have one with --model " +
+			strings.Join(have, ",")
+	}
+	return errors.New(msg)
 }

@@ -152,10 +152,10 @@ func TestEarlierOutputs(t *testing.T) {
 	files := "gru-log.csv, gru-predictions.png, checkpoints/gru-*.safetensors"
 	md, _ := os.ReadFile(filepath.Join(out, "results.md"))
 	if !strings.Contains(string(md), "- Not in this table: "+files+" in this directory, "+
-		"from an earlier run;") || strings.Contains(string(md), "| gru |") {
+		"not evaluated now;") || strings.Contains(string(md), "| gru |") {
 		t.Errorf("results.md:\n%s", md)
 	}
-	if !strings.Contains(stdout, "note: "+files+" in "+out+" are from an earlier run; "+
+	if !strings.Contains(stdout, "note: "+files+" in "+out+" are not evaluated now; "+
 		"results.md and predictions.png cover cnn only") {
 		t.Errorf("stdout:\n%s", stdout)
 	}
