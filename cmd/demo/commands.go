@@ -35,8 +35,10 @@ func runAll(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 }
 
 // runPrepare reads and checks the data before it creates anything under --out, so that
-// bad input leaves no files behind.
-func runPrepare(_ context.Context, o *options, stdout, _ io.Writer) error {
+// bad input leaves no files behind. Ctrl-C stops prepare before it writes anything (run
+// goes on to train's first point where Ctrl-C stops it); once writing has begun, it
+// finishes.
+func runPrepare(ctx context.Context, o *options, stdout, _ io.Writer) error {
 	s, rep, err := readCandles(o)
 	if err != nil {
 		return err
@@ -48,7 +50,7 @@ func runPrepare(_ context.Context, o *options, stdout, _ io.Writer) error {
 		return err
 	}
 	path := filepath.Join(o.out, train.DatasetFile)
-	kept, err := saveDataset(o, ds, path)
+	kept, err := saveDataset(ctx, o, ds, path, stdout)
 	if err != nil {
 		return err
 	}
@@ -90,9 +92,15 @@ func prepareDataset(o *options, s *data.Series) (*train.Dataset, error) {
 }
 
 // saveDataset saves ds at path under --out, creating --out, unless keepDataset finds
-// it saved there already (run --resume); it says whether it kept the saved one.
-func saveDataset(o *options, ds *train.Dataset, path string) (kept bool, err error) {
-	if err := outDir(o.out, true); err != nil {
+// it saved there already (run --resume); it says whether it kept the saved one. Saving
+// over another dataset first removes the outputs that describe that one (outdated).
+func saveDataset(ctx context.Context, o *options, ds *train.Dataset, path string,
+	stdout io.Writer) (kept bool, err error) {
+	if o.cmd == "prepare" && !claimWrites(ctx, "prepare is writing "+path) {
+		return false, fmt.Errorf("prepare %w before writing anything: --out %s is as it "+
+			"was", errInterrupted, o.out)
+	}
+	if err := outDir(o, true); err != nil {
 		return false, err
 	}
 	if kept, err = keepDataset(o, ds, path); err != nil || kept {
@@ -106,7 +114,72 @@ func saveDataset(o *options, ds *train.Dataset, path string) (kept bool, err err
 	if err := check(o.out); err != nil {
 		return false, err
 	}
+	other, err := replacesOther(ds, path)
+	if err != nil {
+		return false, err
+	}
+	if other {
+		if err := outdated(o, stdout); err != nil {
+			return false, err
+		}
+	}
 	return false, ds.Save(path)
+}
+
+// replacesOther says whether saving ds at path replaces another dataset (one that does
+// not load counts as another).
+func replacesOther(ds *train.Dataset, path string) (bool, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err := ds.SetDigest(); err != nil {
+		return false, err
+	}
+	saved, err := train.LoadDataset(path)
+	return err != nil || saved.Digest != ds.Digest, nil
+}
+
+// outdated removes the outputs of evaluate in --out, which describe the dataset that
+// prepare replaces (its scaler, its validation windows): results.md and the plots; it
+// names them in one line, and says in another which models' checkpoints were trained on
+// that dataset and what becomes of them.
+func outdated(o *options, stdout io.Writer) error {
+	names := []string{"results.md", "predictions.png"}
+	var trained []string
+	for _, m := range train.Models {
+		names = append(names, m+"-predictions.png")
+		ckpts := filepath.Join(o.out, "checkpoints", m+"-*.safetensors")
+		if paths, _ := filepath.Glob(ckpts); len(paths) > 0 {
+			trained = append(trained, m)
+		}
+	}
+	var removed []string
+	for _, name := range names {
+		err := os.Remove(filepath.Join(o.out, name))
+		switch {
+		case err == nil:
+			removed = append(removed, name)
+		case !errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("--out %s: cannot remove %s, which describes the dataset "+
+				"prepare replaces (%v); remove it yourself, or choose another --out", o.out,
+				name, fsmsg.Cause(err))
+		}
+	}
+	if len(removed) > 0 {
+		fmt.Fprintf(stdout, "removed %s from %s: they describe the dataset this one "+
+			"replaces\n", english.And(removed), o.out)
+	}
+	if len(trained) == 0 {
+		return nil
+	}
+	again := "demo train (without --resume) trains them again on this one"
+	if o.cmd == "run" {
+		again = "this run trains " + strings.Join(o.modelList, ", ") + " again"
+	}
+	fmt.Fprintf(stdout, "note: the %s checkpoints in %s were trained on the dataset this "+
+		"one replaces: --resume and evaluate refuse them; %s\n",
+		strings.Join(trained, ", "), filepath.Join(o.out, "checkpoints"), again)
+	return nil
 }
 
 // prepared is the line that closes prepare: the windows of ds, its scaler and its path.
@@ -269,11 +342,11 @@ func trainDataset(o *options) (*train.Dataset, error) {
 	if o.windows != "" {
 		ds, err := train.WindowsDataset(o.windows, o.valWindows)
 		if err == nil {
-			err = outDir(o.out, true)
+			err = outDir(o, true)
 		}
 		return ds, err
 	}
-	if err := outDir(o.out, false); err != nil {
+	if err := outDir(o, false); err != nil {
 		return nil, err
 	}
 	return train.LoadDataset(filepath.Join(o.out, train.DatasetFile))
@@ -513,7 +586,7 @@ func runEvaluate(ctx context.Context, o *options, stdout, _ io.Writer) error {
 // evalDataset loads the dataset prepared in --out, or says that its checkpoints come
 // from a --windows run, which has none to evaluate on.
 func evalDataset(o *options) (*train.Dataset, error) {
-	if err := outDir(o.out, false); err != nil {
+	if err := outDir(o, false); err != nil {
 		return nil, err
 	}
 	ckpts := filepath.Join(o.out, "checkpoints")

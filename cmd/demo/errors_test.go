@@ -270,21 +270,27 @@ func TestEvaluateWindowsRun(t *testing.T) {
 // that evaluate finishes only once it has begun writing; whichever of evaluate and the
 // Ctrl-C claims the writes first decides, and the note agrees with it.
 func TestInterruptNote(t *testing.T) {
-	if n := interruptNote(true, false); !strings.Contains(n, "saving a checkpoint") {
+	if n := interruptNote(true, ""); !strings.Contains(n, "saving a checkpoint") {
 		t.Errorf("training: %q", n)
 	}
-	if n := interruptNote(false, false); !strings.Contains(n, "interrupt: stopping") ||
+	if n := interruptNote(false, ""); !strings.Contains(n, "interrupt: stopping") ||
 		strings.Contains(n, "checkpoint") {
 		t.Errorf("not training: %q", n)
 	}
-	if n := interruptNote(false, true); !strings.Contains(n, "finishes them first") {
+	n := interruptNote(false, "evaluate is writing results.md and the plots")
+	if !strings.Contains(n, "evaluate is writing results.md and the plots, and finishes "+
+		"first") || strings.Contains(n, "half written") {
 		t.Errorf("writing: %q", n)
 	}
 
 	ctx := context.Background()
 	writes.Store(writesOpen)
-	if !beginWrites(ctx) || stopWrites() {
+	if !beginWrites(ctx) || !strings.HasPrefix(writingNote(), "evaluate is writing") {
 		t.Errorf("a Ctrl-C after evaluate began writing stops it")
+	}
+	writes.Store(writesOpen)
+	if !claimWrites(ctx, "prepare is writing") || writingNote() != "prepare is writing" {
+		t.Errorf("a Ctrl-C after prepare began writing stops it")
 	}
 	writes.Store(writesOpen)
 	if !stopWrites() || beginWrites(ctx) {

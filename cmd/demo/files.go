@@ -27,22 +27,27 @@ func inputFile(flagName, path, what string) error {
 	return nil
 }
 
-// outDir checks --out before a command writes into it: with create, it makes the
-// directory; without, it only refuses a --out that is a file, and leaves a missing
-// directory to the command, which says what to run first.
-func outDir(dir string, create bool) error {
+// outDir checks --out before a command reads or writes anything there: with create, it
+// makes the directory; without, it only refuses a --out that is a file, and leaves a
+// missing directory to the command, which says what to run first. Once the directory
+// exists, it takes the command's lock on it (o.lock, nil for commands that write no
+// --out), which refuses a second command writing there.
+func outDir(o *options, create bool) error {
+	dir := o.out
 	fi, err := os.Stat(dir)
 	switch {
 	case err == nil && !fi.IsDir():
 		return fmt.Errorf("--out %s: is a file, not a directory; choose a directory", dir)
-	case err == nil || !create:
+	case err == nil:
+		return o.lock.hold(dir)
+	case !create:
 		return nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("--out %s: cannot create the directory (%v): choose a writable "+
 			"directory", dir, err)
 	}
-	return nil
+	return o.lock.hold(dir)
 }
 
 // writableDir checks that files can be created in the directory --out names, before a

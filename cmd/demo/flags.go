@@ -67,6 +67,7 @@ type options struct {
 	given     map[string]bool // the flags given on the command line, by name
 	modelList []string        // models, parsed by check
 	form      optim.Form      // adamForm, parsed by check
+	lock      *outLock        // run, prepare, train, evaluate: the lock on --out, set by run
 }
 
 // command is one subcommand: its flags and what it does.

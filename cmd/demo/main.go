@@ -32,7 +32,7 @@ func main() {
 		// From here on a second Ctrl-C kills the program at once.
 		stop()
 		if !finished.Load() {
-			fmt.Fprintln(os.Stderr, interruptNote(training.Load(), !stopWrites()))
+			fmt.Fprintln(os.Stderr, interruptNote(training.Load(), writingNote()))
 		}
 	}()
 	progName = invocation(os.Args[0])
@@ -48,43 +48,67 @@ var finished atomic.Bool
 // training is true while train.Fit runs, the only time Ctrl-C saves a checkpoint.
 var training atomic.Bool
 
-// writes settles a race between the first Ctrl-C and evaluate's writing, so that
-// evaluate never leaves results.md and the plots half written and the note of the
-// Ctrl-C says what happens: evaluate claims it before its first write (beginWrites) and
-// then writes every file; a Ctrl-C that claims it first (stopWrites) stops evaluate
-// before it writes anything.
+// writes settles a race between the first Ctrl-C and the writing of evaluate (or
+// prepare), so that it never leaves a mix of old and new outputs and the note of the
+// Ctrl-C says what happens: the command claims it before its first write (claimWrites)
+// and then writes every file; a Ctrl-C that claims it first (stopWrites) stops the
+// command before it writes anything.
 var writes atomic.Int32
+
+// writing says what the command that claims writes writes, for the note of a Ctrl-C:
+// "evaluate is writing results.md and the plots".
+var writing atomic.Pointer[string]
 
 const (
 	writesOpen    = iota // neither has claimed it
-	writesClaimed        // evaluate is writing, and finishes
-	writesStopped        // Ctrl-C came first: evaluate writes nothing
+	writesClaimed        // the command is writing, and finishes
+	writesStopped        // Ctrl-C came first: the command writes nothing
 )
 
-// beginWrites says whether evaluate may write its outputs: ctx is not cancelled and no
-// Ctrl-C has claimed writes. Once it returns true, a Ctrl-C lets the writing finish.
+// beginWrites says whether evaluate may write its outputs (claimWrites).
 func beginWrites(ctx context.Context) bool {
+	return claimWrites(ctx, "evaluate is writing results.md and the plots")
+}
+
+// claimWrites says whether the command may write its outputs: ctx is not cancelled and
+// no Ctrl-C has claimed writes. Once it returns true, a Ctrl-C lets the writing finish,
+// and its note says what is being written: what, "evaluate is writing results.md".
+func claimWrites(ctx context.Context, what string) bool {
+	writing.Store(&what) // before the claim, which makes it visible
 	return ctx.Err() == nil && writes.CompareAndSwap(writesOpen, writesClaimed)
 }
 
-// stopWrites claims writes for a Ctrl-C, and says whether evaluate is kept from writing
-// (false when it has begun).
+// stopWrites claims writes for a Ctrl-C, and says whether the command is kept from
+// writing (false when it has begun).
 func stopWrites() bool {
 	writes.CompareAndSwap(writesOpen, writesStopped)
 	return writes.Load() == writesStopped
 }
 
+// writingNote is stopWrites for the note of a Ctrl-C: what the command is writing, and
+// finishes, or "" when the Ctrl-C keeps it from writing.
+func writingNote() string {
+	if stopWrites() {
+		return ""
+	}
+	return *writing.Load()
+}
+
 // interruptNote is what the first Ctrl-C prints: while training, that the batch is
-// finished and saved; while evaluate writes, that it finishes writing; else that the
-// command stops.
-func interruptNote(training, writing bool) string {
+// finished and saved; while a command writes (writing says what), that it finishes
+// writing; else that the command stops. Every file is written to a temporary file and
+// renamed over the old one, so a second Ctrl-C never leaves a file half written; but it
+// can leave some outputs new and others old, and temporary files that the next command
+// writing there removes.
+func interruptNote(training bool, writing string) string {
 	switch {
 	case training:
 		return "\ninterrupt: finishing the current batch and saving a checkpoint (Ctrl-C " +
-			"again to quit at once)"
-	case writing:
-		return "\ninterrupt: evaluate is writing results.md and the plots, and finishes " +
-			"them first (Ctrl-C again to quit at once, leaving them half written)"
+			"again to quit at once, without it)"
+	case writing != "":
+		return "\ninterrupt: " + writing + ", and finishes first (Ctrl-C again to quit " +
+			"at once: each file is then the old one or the new one, whole, but some may " +
+			"be old and others new)"
 	}
 	return "\ninterrupt: stopping (Ctrl-C again to quit at once)"
 }
@@ -162,6 +186,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		defer closeDevs()
 		o.devices = devs
+	}
+	if locksOut(name) {
+		o.lock = &outLock{cmd: name, stdout: stdout}
+		defer o.lock.release()
 	}
 	err := cmd.run(ctx, o, stdout, stderr)
 	switch {
