@@ -215,11 +215,38 @@ func keepDataset(o *options, ds *train.Dataset, path string) (bool, error) {
 	}
 	if saved.Digest != ds.Digest {
 		return false, fmt.Errorf("--resume: these candles and flags make another dataset "+
-			"than %s, which the checkpoints to resume were trained on; give the --data, "+
-			"--stride, --scale-on-whole, --fill, --drop-bad and --columns of the first run, "+
-			"or leave out --resume to start over", path)
+			"than %s, which the checkpoints to resume were trained on (%s); give the first "+
+			"run's values, or leave out --resume to start over", path,
+			datasetChanges(saved, ds))
 	}
 	return true, nil
+}
+
+// datasetChanges names what differs between the saved dataset and the one this run's
+// flags make: the flags a dataset records (--stride, --scale-on-whole, the --data file's
+// name), else the candles themselves, which --data's contents, --fill, --drop-bad and
+// --columns decide.
+func datasetChanges(saved, now *train.Dataset) string {
+	var diffs []string
+	if saved.Source != now.Source {
+		diffs = append(diffs, fmt.Sprintf("--data was %s, now %s", saved.Source, now.Source))
+	}
+	if saved.Stride != now.Stride {
+		diffs = append(diffs, fmt.Sprintf("--stride was %d, now %d", saved.Stride, now.Stride))
+	}
+	if saved.ScaleOnWhole != now.ScaleOnWhole {
+		diffs = append(diffs, fmt.Sprintf("--scale-on-whole was %t, now %t",
+			saved.ScaleOnWhole, now.ScaleOnWhole))
+	}
+	if len(diffs) > 0 {
+		return english.And(diffs)
+	}
+	if !slices.Equal(saved.Times, now.Times) || !slices.Equal(saved.Closes, now.Closes) {
+		return fmt.Sprintf("the candles differ: %s then, %s now; check --data's contents, "+
+			"--fill, --drop-bad and --columns", english.Count(len(saved.Closes), "candle"),
+			english.Count(len(now.Closes), "candle"))
+	}
+	return "the windows or scaler differ"
 }
 
 // checkStride refuses a stride that leaves room for fewer than the two windows a split

@@ -127,7 +127,8 @@ func TestRunResume(t *testing.T) {
 	before := hashes(t, two)
 	code, _, stderr = runDemo(append(append([]string{}, resume...), "--stride", "100")...)
 	if code != exitError || !strings.Contains(stderr, "--resume: these candles and flags "+
-		"make another dataset than "+filepath.Join(two, "dataset.safetensors")) {
+		"make another dataset than "+filepath.Join(two, "dataset.safetensors")) ||
+		!strings.Contains(stderr, "(--stride was 68, now 100)") {
 		t.Errorf("resume with another stride: exit %d, stderr %q", code, stderr)
 	}
 	if after := hashes(t, two); !maps.Equal(before, after) {
