@@ -79,17 +79,20 @@ func TestInitConventionFlag(t *testing.T) {
 	}
 }
 
-// TestInvocation: the continue command starts as the program was started: go run's
-// temporary binary as "go run ./cmd/demo", any other path as given, quoted for a shell.
+// TestInvocation: the continue command starts as the program was started: a binary go
+// run built (its old temporary directory, or the build cache since Go 1.24) as "go run
+// ./cmd/demo", any other path as given, quoted for a shell.
 func TestInvocation(t *testing.T) {
 	for arg0, want := range map[string]string{
-		"/tmp/go-build3051779498/b001/exe/demo":   "go run ./cmd/demo",
-		"/home/u/go-tmp/go-build12/b001/exe/demo": "go run ./cmd/demo",
-		"demo":                "demo",
-		"./demo":              "./demo",
-		"/usr/local/bin/demo": "/usr/local/bin/demo",
-		"/opt/my tools/demo":  "'/opt/my tools/demo'",
-		"/srv/exe/demo":       "/srv/exe/demo",
+		"/tmp/go-build3051779498/b001/exe/demo":                                                            "go run ./cmd/demo",
+		"/home/u/go-tmp/go-build12/b001/exe/demo":                                                          "go run ./cmd/demo",
+		"/root/.cache/go-build/fe/fee8b07dc6f9b9319292f83f9d137dc3c4ba93d7878af6027b9d308e1d219ca2-d/demo": "go run ./cmd/demo",
+		"/srv/fe/not-a-hash-d/demo":                                                                        "/srv/fe/not-a-hash-d/demo",
+		"demo":                                                                                             "demo",
+		"./demo":                                                                                           "./demo",
+		"/usr/local/bin/demo":                                                                              "/usr/local/bin/demo",
+		"/opt/my tools/demo":                                                                               "'/opt/my tools/demo'",
+		"/srv/exe/demo":                                                                                    "/srv/exe/demo",
 	} {
 		if got := invocation(arg0); got != want {
 			t.Errorf("invocation(%q) = %q, want %q", arg0, got, want)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/seqnn/seqnn/train"
@@ -16,12 +17,18 @@ import (
 var progName = "demo"
 
 // invocation is the command that runs this program again, from its os.Args[0]: "go run
-// ./cmd/demo" for the binary go run builds in its temporary directory
-// (<tmp>/go-build…/b001/exe/demo), which is gone once it exits, else arg0 as given.
+// ./cmd/demo" for a binary go run built, else arg0 as given. go run before Go 1.24 ran
+// it from a temporary directory (<tmp>/go-build…/b001/exe/demo), gone once it exits;
+// since 1.24 from the build cache ($GOCACHE/xx/<sha256>-d/demo), where it is stale as
+// soon as the sources change and gone after go clean -cache.
 func invocation(arg0 string) string {
 	dir := filepath.Dir(arg0)
 	if filepath.Base(dir) == "exe" &&
 		strings.HasPrefix(filepath.Base(filepath.Dir(filepath.Dir(dir))), "go-build") {
+		return "go run ./cmd/demo"
+	}
+	if cached, _ := regexp.MatchString(`^[0-9a-f]{64}-d$`, filepath.Base(dir)); cached &&
+		len(filepath.Base(filepath.Dir(dir))) == 2 {
 		return "go run ./cmd/demo"
 	}
 	return shellQuote(arg0)
