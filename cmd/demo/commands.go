@@ -489,8 +489,13 @@ func removeStale(o *options, trains []string, stdout io.Writer) error {
 		}
 		again += " writes them again once training is done"
 	}
-	fmt.Fprintf(stdout, "removed %s from %s: they show the %s checkpoints this training "+
-		"replaces; %s\n", english.And(removed), o.out, strings.Join(trains, ", "), again)
+	they, it := "they show", "them"
+	if len(removed) == 1 {
+		they, it = "it shows", "it"
+	}
+	again = strings.Replace(again, "writes them again", "writes "+it+" again", 1)
+	fmt.Fprintf(stdout, "removed %s from %s: %s the %s checkpoints this training "+
+		"replaces; %s\n", english.And(removed), o.out, they, strings.Join(trains, ", "), again)
 	return nil
 }
 

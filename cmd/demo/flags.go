@@ -321,9 +321,15 @@ func (o *options) describe(fs *flag.FlagSet) string {
 
 // usage prints the command's help: what it does and every flag with its default.
 func (c *command) usage(w io.Writer) {
+	_, fs := c.flags()
+	var n int
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n == 0 {
+		fmt.Fprintf(w, "usage: demo %s\n\n%s\n", c.name, wrap(capitalize(c.summary)+".", "", 88))
+		return
+	}
 	fmt.Fprintf(w, "usage: demo %s [flags]\n\n%s\nflags:\n", c.name,
 		wrap(capitalize(c.summary)+".", "", 88))
-	_, fs := c.flags()
 	printFlags(w, fs)
 }
 
