@@ -68,14 +68,16 @@ class CNNModel(nn.Module):
         return y.transpose(1, 2)  # (B, 16, 1)
 
 
-def make_epoch(model_cls):
-    model = model_cls()
+def make_epoch(model_cls, dev="cpu", host_loss=False):
+    """One training epoch of model_cls on dev, with its data already there; host_loss
+    brings every loss back to the host (.item()), as seqnn's GPU session does each step."""
+    model = model_cls().to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=0.001, betas=(0.9, 0.999), eps=1e-8)
     g = torch.Generator().manual_seed(1)
-    x = torch.rand(TRAIN_BATCHES * B, T, F, generator=g)
-    y = torch.rand(TRAIN_BATCHES * B, OUT, generator=g)
-    xv = torch.rand(VAL_WINDOWS, T, F, generator=g)
-    yv = torch.rand(VAL_WINDOWS, OUT, generator=g)
+    x = torch.rand(TRAIN_BATCHES * B, T, F, generator=g).to(dev)
+    y = torch.rand(TRAIN_BATCHES * B, OUT, generator=g).to(dev)
+    xv = torch.rand(VAL_WINDOWS, T, F, generator=g).to(dev)
+    yv = torch.rand(VAL_WINDOWS, OUT, generator=g).to(dev)
     if model_cls is CNNModel:
         y, yv = y.unsqueeze(-1), yv.unsqueeze(-1)
     loss_fn = nn.MSELoss()
@@ -88,10 +90,14 @@ def make_epoch(model_cls):
             loss = loss_fn(model(xb), yb)
             loss.backward()
             opt.step()
+            if host_loss:
+                loss.item()
         model.eval()
         with torch.no_grad():
             for i in range(0, VAL_WINDOWS, B):
-                loss_fn(model(xv[i:i + B]), yv[i:i + B])
+                loss = loss_fn(model(xv[i:i + B]), yv[i:i + B])
+                if host_loss:
+                    loss.item()
     return epoch
 
 

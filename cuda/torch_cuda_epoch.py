@@ -37,40 +37,17 @@ import torch.nn as nn
 # The tutorial's models and shapes are bench/torch_epoch.py's, the CPU peer's: one
 # definition for both benchmarks.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
-from torch_epoch import (B, T, F, H, OUT, TRAIN_BATCHES, VAL_WINDOWS,  # noqa: E402
-                         CNNModel, GRUModel, LSTMModel)
+import torch_epoch  # noqa: E402
+from torch_epoch import CNNModel, GRUModel, LSTMModel  # noqa: E402
 
 DEV = "cuda"
 
 
 def make_epoch(model_cls):
-    model = model_cls().to(DEV)
-    opt = torch.optim.Adam(model.parameters(), lr=0.001, betas=(0.9, 0.999), eps=1e-8)
-    g = torch.Generator().manual_seed(1)
     # The data sits on the GPU, as the Go benchmark's does not: seqnn uploads each batch
-    # inside TrainStep, which the Go figure includes; here the batch is already there.
-    x = torch.rand(TRAIN_BATCHES * B, T, F, generator=g).to(DEV)
-    y = torch.rand(TRAIN_BATCHES * B, OUT, generator=g).to(DEV)
-    xv = torch.rand(VAL_WINDOWS, T, F, generator=g).to(DEV)
-    yv = torch.rand(VAL_WINDOWS, OUT, generator=g).to(DEV)
-    if model_cls is CNNModel:
-        y, yv = y.unsqueeze(-1), yv.unsqueeze(-1)
-    loss_fn = nn.MSELoss()
-
-    def epoch():
-        model.train()
-        for i in range(TRAIN_BATCHES):
-            xb, yb = x[i * B:(i + 1) * B], y[i * B:(i + 1) * B]
-            opt.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            opt.step()
-            loss.item()  # the loss comes back to the host every step, as in seqnn
-        model.eval()
-        with torch.no_grad():
-            for i in range(0, VAL_WINDOWS, B):
-                loss_fn(model(xv[i:i + B]), yv[i:i + B]).item()
-    return epoch
+    # inside TrainStep, which the Go figure includes; here the batch is already there. The
+    # loss comes back to the host every step, as in seqnn.
+    return torch_epoch.make_epoch(model_cls, DEV, host_loss=True)
 
 
 def make_large(rnn_cls):

@@ -201,25 +201,13 @@ func (s *Session[T]) Pull(m, v [][]T) error {
 	if err := s.checkMoments(m, v); err != nil {
 		return err
 	}
-	params := s.m.Params()
-	for _, pair := range []struct {
-		buf *Buffer[T]
-		dst [][]T
-	}{{s.w, nil}, {s.mo, m}, {s.ve, v}} {
-		if pair.buf != s.w && pair.dst == nil {
-			continue
-		}
-		if err := pair.buf.CopyOut(s.host); err != nil {
+	for _, pl := range s.planes(m, v) {
+		if err := pl.buf.CopyOut(s.host); err != nil {
 			return err
 		}
 		off := 0
-		for i, p := range params {
-			dst := p.W
-			if pair.dst != nil {
-				dst = pair.dst[i]
-			}
-			copy(dst, s.host[off:off+len(p.W)])
-			off += len(p.W)
+		for _, t := range pl.host {
+			off += copy(t, s.host[off:off+len(t)])
 		}
 	}
 	return nil
@@ -234,28 +222,41 @@ func (s *Session[T]) Push(m, v [][]T) error {
 	if err := s.checkMoments(m, v); err != nil {
 		return err
 	}
-	params := s.m.Params()
-	for _, pair := range []struct {
-		buf *Buffer[T]
-		src [][]T
-	}{{s.w, nil}, {s.mo, m}, {s.ve, v}} {
-		if pair.buf != s.w && pair.src == nil {
-			continue
-		}
+	for _, pl := range s.planes(m, v) {
 		off := 0
-		for i, p := range params {
-			src := p.W
-			if pair.src != nil {
-				src = pair.src[i]
-			}
-			copy(s.host[off:], src)
-			off += len(p.W)
+		for _, t := range pl.host {
+			off += copy(s.host[off:], t)
 		}
-		if err := pair.buf.CopyIn(s.host); err != nil {
+		if err := pl.buf.CopyIn(s.host); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// plane is one device buffer of the session's parameter layout with the host tensors it
+// holds, in Params order.
+type plane[T Float] struct {
+	buf  *Buffer[T]
+	host [][]T
+}
+
+// planes lists what Pull and Push move: the weights with the Sequential's own tensors,
+// and the Adam moments with m and v where those are given.
+func (s *Session[T]) planes(m, v [][]T) []plane[T] {
+	params := s.m.Params()
+	w := make([][]T, len(params))
+	for i, p := range params {
+		w[i] = p.W
+	}
+	pls := []plane[T]{{s.w, w}}
+	if m != nil {
+		pls = append(pls, plane[T]{s.mo, m})
+	}
+	if v != nil {
+		pls = append(pls, plane[T]{s.ve, v})
+	}
+	return pls
 }
 
 // Close implements nn.Session: frees every buffer; safe to call twice.
