@@ -86,16 +86,7 @@ func benchLargeGRU(b *testing.B, B, T, F, H int) {
 // torch.matmul (cuBLAS).
 func BenchmarkGemm4096(b *testing.B) {
 	const n = 4096
-	rng := rand.New(rand.NewPCG(1, 1))
-	x := benchBuf(b, randn[float32](rng, n*n, 1))
-	c := benchBuf(b, make([]float32, n*n))
-	b.ResetTimer()
-	for range b.N {
-		if err := Gemm(dev, false, false, n, n, n, 1, x, n, x, n, 0, c, n); err != nil {
-			b.Fatal(err)
-		}
-	}
-	benchSync(b)
+	benchGemm(b, n)
 	b.ReportMetric(2*n*n*n*float64(b.N)/b.Elapsed().Seconds()/1e12, "TFLOP/s")
 	b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
 }
