@@ -168,21 +168,7 @@ func TestPredictInfersModelAndUSD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var scaled, usd strings.Builder
-	for n := range 2 {
-		for i, v := range ds.Val.X[n*ds.In : (n+1)*ds.In] {
-			sep := ","
-			if i == ds.In-1 {
-				sep = "\n"
-			}
-			scaled.WriteString(strconv.FormatFloat(v, 'g', -1, 64) + sep)
-			c := ds.Closes[ds.Val.Start[n]+i]
-			usd.WriteString(strconv.FormatFloat(c, 'g', -1, 64) + sep)
-		}
-	}
-	scaledCSV, usdCSV := filepath.Join(dir, "scaled.csv"), filepath.Join(dir, "usd.csv")
-	os.WriteFile(scaledCSV, []byte(scaled.String()), 0o644)
-	os.WriteFile(usdCSV, []byte(usd.String()), 0o644)
+	scaledCSV, usdCSV := windowsCSVs(t, dir, out)
 
 	code, plain, stderr := runDemo("predict", "--weights", ckpts[0], "--input", scaledCSV)
 	if code != exitOK {

@@ -31,9 +31,20 @@ func predictRun(t *testing.T, dir string) (out, ckpt, scaledCSV, usdCSV string) 
 		t.Fatalf("train: exit %d: %s", code, stderr)
 	}
 	ckpts, _ := filepath.Glob(filepath.Join(out, "checkpoints", "cnn-01-*.safetensors"))
+	if len(ckpts) != 1 {
+		t.Fatalf("checkpoints %v", ckpts)
+	}
+	scaledCSV, usdCSV = windowsCSVs(t, dir, out)
+	return out, ckpts[0], scaledCSV, usdCSV
+}
+
+// windowsCSVs writes the first two validation windows' inputs of the run in out twice,
+// in dir: scaled (model space) and as the USD closes they came from.
+func windowsCSVs(t *testing.T, dir, out string) (scaledCSV, usdCSV string) {
+	t.Helper()
 	ds, err := train.LoadDataset(filepath.Join(out, train.DatasetFile))
-	if err != nil || len(ckpts) != 1 {
-		t.Fatalf("%v, checkpoints %v", err, ckpts)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var scaled, usd strings.Builder
 	for n := range 2 {
@@ -50,7 +61,7 @@ func predictRun(t *testing.T, dir string) (out, ckpt, scaledCSV, usdCSV string) 
 	scaledCSV, usdCSV = filepath.Join(dir, "scaled.csv"), filepath.Join(dir, "usd.csv")
 	os.WriteFile(scaledCSV, []byte(scaled.String()), 0o644)
 	os.WriteFile(usdCSV, []byte(usd.String()), 0o644)
-	return out, ckpts[0], scaledCSV, usdCSV
+	return scaledCSV, usdCSV
 }
 
 // TestPredictWrongSpace: windows in the wrong space draw one warning line on stderr and
