@@ -69,13 +69,7 @@ func TestOutLocked(t *testing.T) {
 // --out and its checkpoints are removed by the next command that writes there, which
 // says so in one line; files that only look alike stay.
 func TestStaleTempsRemoved(t *testing.T) {
-	dir := t.TempDir()
-	csv := writeCSV(t, dir, 272+29*68)
-	out := filepath.Join(dir, "out")
-	if code, _, stderr := runDemo("prepare", "--data", csv, "--stride", "68", "--out",
-		out); code != exitOK {
-		t.Fatalf("prepare: exit %d: %s", code, stderr)
-	}
+	out := prepareOut(t, t.TempDir(), 272+29*68)
 	ckpts := filepath.Join(out, "checkpoints")
 	if err := os.Mkdir(ckpts, 0o755); err != nil {
 		t.Fatal(err)
